@@ -1,0 +1,11 @@
+"""Test-session settings shared by unit tests, doctests and notebook (nbval) runs.
+
+Notebook kernels started by nbval inherit this process's environment, so the
+fast profile and the quiet TensorFlow logging apply to them too.
+"""
+
+import os
+
+os.environ.setdefault("COURSEKIT_PROFILE", "fast")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")

@@ -1,0 +1,119 @@
+"""Strict comparison of a student's answer with the reference answer.
+
+`mismatch(got, expected)` returns `None` when the answer is right and otherwise
+one sentence saying what differs. Types are part of the answer: an output size
+must be an int, an array must be a `numpy.ndarray` of the right shape, a shape a
+tuple, so a plausible-looking but wrong answer does not pass.
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+RTOL = 1e-5
+ATOL = 1e-6
+
+
+def mismatch(got, expected, where="the result"):
+    """Returns why `got` is not `expected`, or `None` if it matches.
+
+    Args:
+        got: the student's answer.
+        expected: the reference answer: an int, float, tuple, dict or ndarray.
+        where: how to name the value in the message (e.g. `"output_shape"`).
+
+    Example:
+
+    >>> mismatch(55, 55) is None
+    True
+    >>> mismatch(54.5, 55)
+    'the result should be an int, but it is 54.5 (a float).'
+    """
+    if isinstance(expected, np.ndarray):
+        return _array_mismatch(got, expected, where)
+    if isinstance(expected, dict):
+        return _dict_mismatch(got, expected, where)
+    if isinstance(expected, tuple):
+        return _tuple_mismatch(got, expected, where)
+    if isinstance(expected, numbers.Integral) and not isinstance(expected, bool):
+        return _int_mismatch(got, expected, where)
+    if isinstance(expected, numbers.Real):
+        return _float_mismatch(got, expected, where)
+    raise TypeError(f"Cannot compare with a reference of type {type(expected).__name__}.")
+
+
+def describe(value):
+    """Returns a short description of a value for messages, e.g. `'4.5 (a float)'`."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} (a {type(value).__name__})"
+
+
+def _int_mismatch(got, expected, where):
+    if isinstance(got, bool) or not isinstance(got, numbers.Integral):
+        return f"{where} should be an int, but it is {describe(got)}."
+    if got != expected:
+        return f"{where} should be {expected}, but it is {got}."
+    return None
+
+
+def _float_mismatch(got, expected, where):
+    if isinstance(got, bool) or not isinstance(got, numbers.Real):
+        return f"{where} should be a number, but it is {describe(got)}."
+    if not math.isclose(got, expected, rel_tol=RTOL, abs_tol=ATOL):
+        return f"{where} should be {expected:.6g}, but it is {got:.6g}."
+    return None
+
+
+def _tuple_mismatch(got, expected, where):
+    if type(got) is not tuple:
+        return f"{where} should be a tuple like {expected!r}, but it is {describe(got)}."
+    if len(got) != len(expected):
+        return f"{where} should have {len(expected)} entries like {expected!r}, but it is {got!r}."
+    for index, (got_item, expected_item) in enumerate(zip(got, expected, strict=True)):
+        problem = mismatch(got_item, expected_item, f"{where}[{index}]")
+        if problem:
+            return problem
+    return None
+
+
+def _dict_mismatch(got, expected, where):
+    if not isinstance(got, dict):
+        return f"{where} should be a dict, but it is {describe(got)}."
+    missing = [key for key in expected if key not in got]
+    if missing:
+        return f"{where} is missing the key(s) {', '.join(map(repr, missing))}."
+    for key, expected_value in expected.items():
+        problem = mismatch(got[key], expected_value, f"{where}[{key!r}]")
+        if problem:
+            return problem
+    return None
+
+
+def _array_mismatch(got, expected, where):
+    if type(got) is not np.ndarray:
+        return f"{where} should be a numpy.ndarray, but it is {describe(got)}."
+    if got.shape != expected.shape:
+        return f"{where} should have shape {expected.shape}, but it has shape {got.shape}."
+    if expected.dtype.kind == "f" and got.dtype.kind != "f":
+        return f"{where} should hold floats, but its dtype is {got.dtype}."
+    if got.dtype.kind not in "biuf":
+        return f"{where} should hold numbers, but its dtype is {got.dtype}."
+    if np.isnan(got).any() and not np.isnan(expected).any():
+        return f"{where} contains NaN at {np.isnan(got).sum()} position(s)."
+    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    error = np.abs(got.astype(np.float64) - expected)
+    wrong = error > ATOL * scale + RTOL * np.abs(expected)
+    if not wrong.any():
+        return None
+    index = np.unravel_index(np.argmax(np.where(wrong, error, -1.0)), expected.shape)
+    position = tuple(int(i) for i in index)
+    return (
+        f"{where} differs from the reference at {int(wrong.sum())} of {wrong.size} positions; "
+        f"for example at index {position} it should be {expected[index]:.6g} "
+        f"but it is {got[index]:.6g}."
+    )

@@ -1,0 +1,186 @@
+"""Figures for the notebooks: image grids, annotated arrays, convolution geometry.
+
+Every function draws with matplotlib and returns the figure; `caption=` puts a
+one-sentence caption under it, as every figure in the course has one.
+"""
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Rectangle
+
+from coursekit import arithmetic
+from coursekit.scratch.windows import padding_amounts
+
+
+def add_caption(figure, text):
+    """Writes a caption sentence centred under everything already drawn in a figure."""
+    bottom_inches = figure.get_tightbbox(figure.canvas.get_renderer()).y0
+    y = min(0.0, bottom_inches / figure.get_figheight()) - 0.02
+    figure.text(0.5, y, text, ha="center", va="top", wrap=True, fontsize=10, style="italic")
+    return figure
+
+
+def show_images(
+    images, titles=None, caption=None, cmap="gray", ncols=None, size=2.6, symmetric=False
+):
+    """Shows images side by side.
+
+    Args:
+        images: a sequence of 2-D (grey) or `(H, W, 3)` (colour) arrays.
+        titles: one title per image, or `None`.
+        caption: a sentence under the figure.
+        cmap: colour map for 2-D images.
+        ncols: images per row (default: all in one row, at most 6).
+        size: inches per image.
+        symmetric: centre the colour map on zero (for filter responses that have
+            both signs); uses a red-blue map when `cmap` is left at `"gray"`.
+
+    Returns:
+        The matplotlib figure.
+    """
+    images = list(images)
+    ncols = ncols or min(len(images), 6)
+    nrows = math.ceil(len(images) / ncols)
+    figure, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    for index, axis in enumerate(axes.flat):
+        axis.axis("off")
+        if index >= len(images):
+            continue
+        image = np.asarray(images[index])
+        options = {"cmap": cmap} if image.ndim == 2 else {}
+        if symmetric and image.ndim == 2:
+            # A high percentile, not the maximum, so that a few extreme values do not
+            # wash out the rest of the map.
+            limit = float(np.percentile(np.abs(image), 99.5)) or 1.0
+            options = {"cmap": "RdBu_r" if cmap == "gray" else cmap, "vmin": -limit, "vmax": limit}
+        axis.imshow(image, **options)
+        if titles is not None:
+            axis.set_title(titles[index], fontsize=10)
+    figure.tight_layout()
+    if caption:
+        add_caption(figure, caption)
+    return figure
+
+
+def plot_array(values, ax=None, title=None, highlight=None, fmt="{:g}", cmap="Blues"):
+    """Draws a small 2-D array as a grid with its numbers written in the cells.
+
+    Args:
+        values: a 2-D array.
+        ax: the axes to draw on (a new figure when `None`).
+        title: a title above the grid.
+        highlight: `(row, col, height, width)` of a block to outline in red.
+        fmt: format string for the numbers.
+        cmap: colour map of the cell shading.
+
+    Returns:
+        The axes.
+    """
+    values = np.asarray(values)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.5 * values.shape[1] + 0.6, 0.5 * values.shape[0] + 0.6))
+    ax.imshow(values, cmap=cmap, alpha=0.5)
+    for (row, col), value in np.ndenumerate(values):
+        ax.text(col, row, fmt.format(value), ha="center", va="center", fontsize=9)
+    ax.set_xticks(np.arange(-0.5, values.shape[1]), minor=True)
+    ax.set_yticks(np.arange(-0.5, values.shape[0]), minor=True)
+    ax.grid(which="minor", color="grey", linewidth=0.5)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    if highlight is not None:
+        row, col, height, width = highlight
+        ax.add_patch(
+            Rectangle(
+                (col - 0.5, row - 0.5), width, height, fill=False, edgecolor="red", linewidth=2.5
+            )
+        )
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def draw_convolution(
+    input_size=7, kernel_size=3, strides=1, padding=0, dilation_rate=1, row=0, col=0, caption=None
+):
+    """Draws where a kernel lands on a square input, and the output it produces.
+
+    Left: the input (white) with its padding (grey); the red cells are the kernel
+    taps read for output position `(row, col)`. Right: the output grid with that
+    position marked. Works directly with `ipywidgets.interact`.
+
+    Args:
+        input_size, kernel_size, strides, padding, dilation_rate: as in
+            `coursekit.arithmetic.conv_output_size` (padding may be a string).
+        row, col: the output position to show (clipped to the output).
+        caption: a sentence under the figure (default: the output-size formula).
+
+    Returns:
+        The matplotlib figure.
+    """
+    output_size = arithmetic.conv_output_size(
+        input_size, kernel_size, strides, padding, dilation_rate
+    )
+    before, after = padding_amounts(input_size, kernel_size, strides, padding, dilation_rate)
+    padded = input_size + before + after
+    row, col = min(row, output_size - 1), min(col, output_size - 1)
+    figure, (left, right) = plt.subplots(
+        1,
+        2,
+        figsize=(7.5, 3.8),
+        gridspec_kw={"width_ratios": [max(padded, 1), max(output_size, 1)]},
+    )
+    for i in range(padded):
+        for j in range(padded):
+            inside = before <= i < before + input_size and before <= j < before + input_size
+            left.add_patch(
+                Rectangle(
+                    (j, i),
+                    1,
+                    1,
+                    facecolor="white" if inside else "#d0d0d0",
+                    edgecolor="grey",
+                    linewidth=0.6,
+                )
+            )
+    for u in range(kernel_size):
+        for v in range(kernel_size):
+            i, j = row * strides + u * dilation_rate, col * strides + v * dilation_rate
+            left.add_patch(Rectangle((j, i), 1, 1, facecolor="#e53935", alpha=0.75))
+    for i in range(output_size):
+        for j in range(output_size):
+            marked = (i, j) == (row, col)
+            right.add_patch(
+                Rectangle(
+                    (j, i),
+                    1,
+                    1,
+                    facecolor="#e53935" if marked else "#bbdefb",
+                    edgecolor="grey",
+                    linewidth=0.6,
+                )
+            )
+    for axis, size, title in (
+        (left, padded, f"input {input_size}x{input_size} + padding"),
+        (right, output_size, f"output {output_size}x{output_size}"),
+    ):
+        axis.set_xlim(0, size)
+        axis.set_ylim(size, 0)
+        axis.set_aspect("equal")
+        axis.axis("off")
+        axis.set_title(title, fontsize=10)
+    figure.tight_layout()
+    add_caption(
+        figure,
+        caption
+        or _size_sentence(input_size, kernel_size, strides, padding, dilation_rate, output_size),
+    )
+    return figure
+
+
+def _size_sentence(input_size, kernel_size, strides, padding, dilation_rate, output_size):
+    span = arithmetic.effective_kernel_size(kernel_size, dilation_rate)
+    return (
+        f"A {kernel_size}x{kernel_size} kernel (span {span}) with stride {strides}, "
+        f"padding {padding!r} and dilation {dilation_rate} gives {output_size} outputs per side."
+    )

@@ -1,0 +1,227 @@
+"""Answers a student might write: right ones in a different style from the
+references, and classic wrong ones that the checks must reject."""
+
+import math
+
+import numpy as np
+
+# --- 01.1 conv_output_size ----------------------------------------------------
+
+
+def conv_output_size(input_size, kernel_size, strides=1, padding=0, dilation_rate=1):
+    span = dilation_rate * (kernel_size - 1) + 1
+    if padding == "same":
+        return math.ceil(input_size / strides)
+    pad = {"valid": 0, "full": span - 1}.get(padding, padding)
+    return math.floor((input_size + 2 * pad - span) / strides) + 1
+
+
+def conv_output_size_true_division(input_size, kernel_size, strides=1, padding=0, dilation_rate=1):
+    span = dilation_rate * (kernel_size - 1) + 1
+    pad = {"valid": 0, "full": span - 1, "same": (span - 1) // 2}.get(padding, padding)
+    return (input_size + 2 * pad - span) / strides + 1
+
+
+def conv_output_size_ignores_dilation(
+    input_size, kernel_size, strides=1, padding=0, dilation_rate=1
+):
+    return conv_output_size(input_size, kernel_size, strides, padding)
+
+
+def conv_output_size_symmetric_same(input_size, kernel_size, strides=1, padding=0, dilation_rate=1):
+    if padding == "same":
+        padding = (kernel_size - 1) // 2
+    return conv_output_size(input_size, kernel_size, strides, padding, dilation_rate)
+
+
+def conv_output_size_padding_once(input_size, kernel_size, strides=1, padding=0, dilation_rate=1):
+    if isinstance(padding, int):
+        return conv_output_size(input_size + padding, kernel_size, strides, 0, dilation_rate)
+    return conv_output_size(input_size, kernel_size, strides, padding, dilation_rate)
+
+
+# --- 01.2 conv2d --------------------------------------------------------------
+
+
+def _same_padding(size, kernel, strides, dilation):
+    span = (kernel - 1) * dilation + 1
+    total = max((math.ceil(size / strides) - 1) * strides + span - size, 0)
+    return total // 2, total - total // 2
+
+
+def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, *, pad_first=False):
+    batch, height, width, _ = x.shape
+    kernel_h, kernel_w, _, filters = kernel.shape
+    if padding == "same":
+        pad_h = _same_padding(height, kernel_h, strides, dilation_rate)
+        pad_w = _same_padding(width, kernel_w, strides, dilation_rate)
+        if pad_first:
+            pad_h, pad_w = pad_h[::-1], pad_w[::-1]
+        x = np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)))
+    out_h = (x.shape[1] - (kernel_h - 1) * dilation_rate - 1) // strides + 1
+    out_w = (x.shape[2] - (kernel_w - 1) * dilation_rate - 1) // strides + 1
+    out = np.zeros((batch, out_h, out_w, filters))
+    for n in range(batch):
+        for i in range(out_h):
+            for j in range(out_w):
+                rows = slice(
+                    i * strides, i * strides + (kernel_h - 1) * dilation_rate + 1, dilation_rate
+                )
+                cols = slice(
+                    j * strides, j * strides + (kernel_w - 1) * dilation_rate + 1, dilation_rate
+                )
+                patch = x[n, rows, cols, :]
+                for f in range(filters):
+                    out[n, i, j, f] = np.sum(patch * kernel[:, :, :, f])
+    if bias is not None:
+        out += bias
+    return out
+
+
+def conv2d_flipped_kernel(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
+    return conv2d(x, kernel[::-1, ::-1], bias, strides, padding, dilation_rate)
+
+
+def conv2d_forgets_bias(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
+    return conv2d(x, kernel, None, strides, padding, dilation_rate)
+
+
+def conv2d_ignores_strides(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
+    return conv2d(x, kernel, bias, 1, padding, dilation_rate)
+
+
+def conv2d_pads_extra_zero_first(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
+    return conv2d(x, kernel, bias, strides, padding, dilation_rate, pad_first=True)
+
+
+def conv2d_ignores_dilation(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
+    return conv2d(x, kernel, bias, strides, padding, 1)
+
+
+def conv2d_pads_in_place(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
+    x[:] = np.round(x)  # harmless for these inputs, but it writes into the caller's array
+    x *= 1.0
+    x[0, 0, 0, 0] += 0.0
+    result = conv2d(x, kernel, bias, strides, padding, dilation_rate)
+    x[0] = 0.0
+    return result
+
+
+def conv2d_as_list(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
+    return conv2d(x, kernel, bias, strides, padding, dilation_rate).tolist()
+
+
+# --- 01.3 conv_layer_stats ------------------------------------------------------
+
+
+def conv_layer_stats(input_shape, filters, kernel_size, strides=1, padding=0):
+    height, width, channels = input_shape
+    kernel_h, kernel_w = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    stride_h, stride_w = (strides, strides) if isinstance(strides, int) else strides
+    out_h = conv_output_size(height, kernel_h, stride_h, padding)
+    out_w = conv_output_size(width, kernel_w, stride_w, padding)
+    per_neuron = kernel_h * kernel_w * channels + 1
+    neurons = out_h * out_w * filters
+    return {
+        "output_shape": (out_h, out_w, filters),
+        "weights_per_neuron": per_neuron,
+        "neurons": neurons,
+        "connections": neurons * per_neuron,
+        "parameters": per_neuron * filters,
+    }
+
+
+def conv_layer_stats_without_bias(input_shape, filters, kernel_size, strides=1, padding=0):
+    stats = conv_layer_stats(input_shape, filters, kernel_size, strides, padding)
+    per_neuron = stats["weights_per_neuron"] - 1
+    return {
+        **stats,
+        "weights_per_neuron": per_neuron,
+        "connections": stats["neurons"] * per_neuron,
+        "parameters": per_neuron * filters,
+    }
+
+
+def conv_layer_stats_without_sharing(input_shape, filters, kernel_size, strides=1, padding=0):
+    stats = conv_layer_stats(input_shape, filters, kernel_size, strides, padding)
+    return {**stats, "parameters": stats["connections"]}
+
+
+def conv_layer_stats_shape_as_list(input_shape, filters, kernel_size, strides=1, padding=0):
+    stats = conv_layer_stats(input_shape, filters, kernel_size, strides, padding)
+    return {**stats, "output_shape": list(stats["output_shape"])}
+
+
+def conv_layer_stats_ignores_depth(input_shape, filters, kernel_size, strides=1, padding=0):
+    stats = conv_layer_stats((*input_shape[:2], 1), filters, kernel_size, strides, padding)
+    return stats
+
+
+# --- 01.5 receptive_field ----------------------------------------------------------
+
+
+def receptive_field(layers):
+    # Walk down from one output unit: r_below = (r - 1) * s + span.
+    size = 1
+    for kernel_size, strides, *dilation in reversed(layers):
+        span = (kernel_size - 1) * (dilation[0] if dilation else 1) + 1
+        size = (size - 1) * strides + span
+    return size
+
+
+def receptive_field_ignores_strides(layers):
+    return 1 + sum(layer[0] - 1 for layer in layers)
+
+
+def receptive_field_own_stride(layers):
+    size, jump = 1, 1
+    for kernel_size, strides, *dilation in layers:
+        jump *= strides
+        size += ((kernel_size - 1) * (dilation[0] if dilation else 1)) * jump
+    return size
+
+
+def receptive_field_ignores_dilation(layers):
+    return receptive_field([layer[:2] for layer in layers])
+
+
+def receptive_field_as_float(layers):
+    return float(receptive_field(layers))
+
+
+RIGHT = {
+    "01.1": [conv_output_size],
+    "01.2": [conv2d],
+    "01.3": [conv_layer_stats],
+    "01.5": [receptive_field],
+}
+
+WRONG = {
+    "01.1": [
+        conv_output_size_true_division,
+        conv_output_size_ignores_dilation,
+        conv_output_size_symmetric_same,
+        conv_output_size_padding_once,
+    ],
+    "01.2": [
+        conv2d_flipped_kernel,
+        conv2d_forgets_bias,
+        conv2d_ignores_strides,
+        conv2d_pads_extra_zero_first,
+        conv2d_ignores_dilation,
+        conv2d_pads_in_place,
+        conv2d_as_list,
+    ],
+    "01.3": [
+        conv_layer_stats_without_bias,
+        conv_layer_stats_without_sharing,
+        conv_layer_stats_shape_as_list,
+        conv_layer_stats_ignores_depth,
+    ],
+    "01.5": [
+        receptive_field_ignores_strides,
+        receptive_field_own_stride,
+        receptive_field_ignores_dilation,
+        receptive_field_as_float,
+    ],
+}

@@ -1,0 +1,138 @@
+"""Every check accepts right answers and rejects classic wrong ones, with a reason."""
+
+import pytest
+
+from coursekit import grading
+from coursekit.grading.report import Report
+from tests.student_answers import RIGHT, WRONG
+
+CODE_EXERCISES = [exercise.id for exercise in grading.exercises() if exercise.kind == "code"]
+
+
+def test_every_coding_exercise_is_tested_against_three_wrong_answers():
+    assert CODE_EXERCISES, "no coding exercises registered"
+    for exercise_id in CODE_EXERCISES:
+        assert len(RIGHT.get(exercise_id, [])) >= 1, exercise_id
+        assert len(WRONG.get(exercise_id, [])) >= 3, exercise_id
+
+
+@pytest.mark.parametrize("exercise_id", CODE_EXERCISES)
+def test_reference_answers_pass_their_own_tests(exercise_id):
+    exercise = grading.get_exercise(exercise_id)
+    result = grading.run_check(exercise_id, lambda *a, **k: exercise.reference(*a, **k))
+    assert result.passed, result.messages
+    assert result.score == result.max_score == exercise.points
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "answer"),
+    [(exercise_id, answer) for exercise_id, answers in RIGHT.items() for answer in answers],
+    ids=lambda value: getattr(value, "__name__", value),
+)
+def test_right_answers_pass(exercise_id, answer):
+    result = grading.run_check(exercise_id, answer)
+    assert result.passed, result.messages
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "answer"),
+    [(exercise_id, answer) for exercise_id, answers in WRONG.items() for answer in answers],
+    ids=lambda value: getattr(value, "__name__", value),
+)
+def test_wrong_answers_fail_with_a_reason(exercise_id, answer):
+    result = grading.run_check(exercise_id, answer)
+    assert result.status == "failed"
+    assert result.score == 0
+    assert len(result.messages) >= 2  # the summary and at least one failed case
+    assert all(message.strip() for message in result.messages)
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "answer", "hint"),
+    [
+        ("01.1", "conv_output_size_true_division", "round down"),
+        ("01.2", "conv2d_flipped_kernel", "cross-correlation"),
+        ("01.2", "conv2d_forgets_bias", "bias"),
+        ("01.2", "conv2d_pads_extra_zero_first", "extra zero goes after"),
+        ("01.2", "conv2d_pads_in_place", "changed its input"),
+        ("01.3", "conv_layer_stats_without_sharing", "share their filter"),
+        ("01.5", "receptive_field_ignores_strides", "product of the strides"),
+    ],
+)
+def test_classic_mistakes_get_a_specific_hint(exercise_id, answer, hint):
+    import tests.student_answers as answers
+
+    result = grading.run_check(exercise_id, getattr(answers, answer))
+    assert any(hint in message for message in result.messages), result.messages
+
+
+def test_untouched_exercise_is_not_attempted():
+    def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
+        raise NotImplementedError("Exercise 1.2")
+
+    result = grading.run_check("01.2", conv2d)
+    assert result.status == "not attempted"
+    assert result.score == 0 and result.max_score == 4
+    assert "not attempted yet" in result.messages[0]
+    assert "not attempted yet" in str(Report(result))
+
+
+def test_partly_done_exercise_fails_on_the_missing_part():
+    from tests.student_answers import conv_output_size
+
+    def partial(input_size, kernel_size, strides=1, padding=0, dilation_rate=1):
+        if padding == "full":
+            raise NotImplementedError("full padding")
+        return conv_output_size(input_size, kernel_size, strides, padding, dilation_rate)
+
+    result = grading.run_check("01.1", partial)
+    assert result.status == "failed"
+    assert any("NotImplementedError" in message for message in result.messages)
+
+
+def test_errors_name_the_line_of_student_code():
+    def receptive_field(layers):
+        return layers[0][0] + undefined_name  # noqa: F821
+
+    result = grading.run_check("01.5", receptive_field)
+    assert any("NameError" in m and "undefined_name" in m for m in result.messages)
+
+
+def test_the_reference_itself_and_non_functions_are_refused():
+    from coursekit.arithmetic import receptive_field
+
+    assert "coursekit's own" in grading.run_check("01.5", receptive_field).messages[0]
+    assert "Pass your function" in grading.run_check("01.5", 7).messages[0]
+
+
+def test_written_exercises_cannot_be_autochecked():
+    with pytest.raises(ValueError, match="graded by hand"):
+        grading.run_check("01.4", lambda: None)
+
+
+def test_unknown_exercise_lists_the_known_ones():
+    with pytest.raises(KeyError, match=r"01\.1"):
+        grading.run_check("9.9", lambda: None)
+
+
+def test_check_shows_a_report_and_raises_only_when_grading(monkeypatch, capsys):
+    from tests.student_answers import receptive_field_ignores_strides
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv("COURSEKIT_GRADING", raising=False)
+    grading.check("01.5", receptive_field_ignores_strides)  # does not raise
+    assert "not passed yet" in capsys.readouterr().out
+    for variable in ("NBGRADER_EXECUTION", "COURSEKIT_GRADING"):
+        monkeypatch.setenv(variable, "autograde")
+        with pytest.raises(AssertionError, match=r"Exercise 1\.5"):
+            grading.check("01.5", receptive_field_ignores_strides)
+        grading.check("01.5", RIGHT["01.5"][0])  # a right answer never raises
+        monkeypatch.delenv(variable)
+
+
+def test_registry_lists_ids_notebooks_titles_points_and_targets():
+    listed = {exercise.id: exercise for exercise in grading.exercises()}
+    assert listed["01.2"].target == "conv2d"
+    assert listed["01.2"].notebook == "01_convolution_arithmetic"
+    assert listed["01.4"].kind == "written" and listed["01.4"].target is None
+    assert all(exercise.points > 0 and exercise.title for exercise in listed.values())
