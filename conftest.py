@@ -9,3 +9,5 @@ import os
 os.environ.setdefault("COURSEKIT_PROFILE", "fast")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Reference tests compare in float64; the JAX backend needs this to keep float64.
+os.environ.setdefault("JAX_ENABLE_X64", "1")

@@ -15,7 +15,15 @@ from coursekit.scratch.windows import padding_amounts
 
 
 def add_caption(figure, text):
-    """Writes a caption sentence centred under everything already drawn in a figure."""
+    """Writes a caption sentence centred under everything already drawn in a figure.
+
+    Example:
+
+    >>> figure, axis = plt.subplots()
+    >>> _ = axis.plot([0, 1], [0, 1])
+    >>> add_caption(figure, "A straight line.").texts[-1].get_text()
+    'A straight line.'
+    """
     bottom_inches = figure.get_tightbbox(figure.canvas.get_renderer()).y0
     y = min(0.0, bottom_inches / figure.get_figheight()) - 0.02
     figure.text(0.5, y, text, ha="center", va="top", wrap=True, fontsize=10, style="italic")
@@ -39,6 +47,13 @@ def show_images(
 
     Returns:
         The matplotlib figure.
+
+    Example:
+
+    >>> figure = show_images([np.eye(4), np.ones((4, 4, 3))], titles=["grey", "colour"],
+    ...                      caption="Two tiny images.")
+    >>> [axis.get_title() for axis in figure.axes]
+    ['grey', 'colour']
     """
     images = list(images)
     ncols = ncols or min(len(images), 6)
@@ -77,6 +92,12 @@ def plot_array(values, ax=None, title=None, highlight=None, fmt="{:g}", cmap="Bl
 
     Returns:
         The axes.
+
+    Example:
+
+    >>> axis = plot_array(np.arange(6).reshape(2, 3), title="values", highlight=(0, 1, 2, 2))
+    >>> [text.get_text() for text in axis.texts]
+    ['0', '1', '2', '3', '4', '5']
     """
     values = np.asarray(values)
     if ax is None:
@@ -117,6 +138,12 @@ def draw_convolution(
 
     Returns:
         The matplotlib figure.
+
+    Example:
+
+    >>> figure = draw_convolution(6, 3, strides=2, padding="same", row=1, col=2)
+    >>> figure.texts[-1].get_text()
+    "A 3x3 kernel (span 3) with stride 2, padding 'same' and dilation 1 gives 3 outputs per side."
     """
     output_size = arithmetic.conv_output_size(
         input_size, kernel_size, strides, padding, dilation_rate

@@ -58,6 +58,10 @@ def conv_explorer(input_size=7, kernel_size=3, strides=1, padding="valid", dilat
 
     Returns:
         The widget (display it, or leave it as the last line of a cell).
+
+    Example, as the last line of a notebook cell:
+
+        conv_explorer(input_size=8, strides=2)
     """
     import ipywidgets as widgets
 

@@ -112,3 +112,21 @@ def test_unreadable_and_unknown_files_are_reported_not_fatal(tmp_path, capsys):
         rows = list(csv.DictReader(handle))
     assert [row["auto_score"] for row in rows] == ["0", "0"]
     assert rows[0]["problems"].startswith("not a readable notebook")
+
+
+def test_the_notebook_is_recognised_by_metadata_exercise_cells_or_file_name():
+    from coursekit.grading.grade import _notebook_name
+
+    tagged = nbformat.v4.new_notebook(
+        metadata={"coursekit": {"notebook": "01_convolution_arithmetic"}}
+    )
+    cell = nbformat.v4.new_code_cell("check('01.2', conv2d)")
+    cell.metadata["coursekit"] = {"exercise": "01.2", "role": "check"}
+    by_cell = nbformat.v4.new_notebook(cells=[cell])
+    bare = nbformat.v4.new_notebook()
+    assert _notebook_name(tagged, pathlib.Path("x.ipynb")) == "01_convolution_arithmetic"
+    assert _notebook_name(by_cell, pathlib.Path("x.ipynb")) == "01_convolution_arithmetic"
+    assert _notebook_name(bare, pathlib.Path("01_convolution_arithmetic-alice.ipynb")) == (
+        "01_convolution_arithmetic"
+    )
+    assert _notebook_name(bare, pathlib.Path("homework.ipynb")) is None

@@ -141,13 +141,15 @@ def _csv_score(item):
 
 
 def _notebook_name(notebook, path):
+    """The notebook's stem: from its metadata, its exercise cells, or its file name."""
     name = notebook.metadata.get("coursekit", {}).get("notebook")
     if name:
         return name
+    known = {exercise.id: exercise for exercise in exercises()}
     for cell in notebook.cells:
-        exercise_id = cell.get("metadata", {}).get("coursekit", {}).get("exercise")
-        if exercise_id:
-            return next((e.notebook for e in exercises() if e.id == exercise_id), None)
+        _, exercise_id = _role(cell)
+        if exercise_id in known:
+            return known[exercise_id].notebook
     match = _NOTEBOOK_NAME.match(path.stem)
     return match.group(1) if match else None
 

@@ -111,7 +111,7 @@ print(f"\nThis session uses the {profile.name!r} profile.")
 # report. Here is what an untouched exercise and a wrong answer look like:
 
 # %%
-from coursekit.grading import check
+from coursekit import check
 
 
 def receptive_field(layers):

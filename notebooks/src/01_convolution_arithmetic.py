@@ -39,8 +39,7 @@ import numpy as np
 import skimage.data
 from scipy import signal
 
-from coursekit import arithmetic, plotting, scratch
-from coursekit.grading import check
+from coursekit import arithmetic, check, plotting, scratch
 from coursekit.scratch.windows import padding_amounts
 
 # %% [markdown]
