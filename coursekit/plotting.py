@@ -122,19 +122,19 @@ def plot_array(values, ax=None, title=None, highlight=None, fmt="{:g}", cmap="Bl
 
 
 def draw_convolution(
-    input_size=7, kernel_size=3, strides=1, padding=0, dilation_rate=1, row=0, col=0, caption=None
+    input_size=7, kernel_size=3, strides=1, padding=0, dilation_rate=1, row=0, col=0
 ):
     """Draws where a kernel lands on a square input, and the output it produces.
 
     Left: the input (white) with its padding (grey); the red cells are the kernel
     taps read for output position `(row, col)`. Right: the output grid with that
-    position marked. Works directly with `ipywidgets.interact`.
+    position marked. The caption spells out the sizes. Every argument has a numeric
+    default, so the function works directly with `ipywidgets.interact`.
 
     Args:
         input_size, kernel_size, strides, padding, dilation_rate: as in
             `coursekit.arithmetic.conv_output_size` (padding may be a string).
         row, col: the output position to show (clipped to the output).
-        caption: a sentence under the figure (default: the output-size formula).
 
     Returns:
         The matplotlib figure.
@@ -199,8 +199,7 @@ def draw_convolution(
     figure.tight_layout()
     add_caption(
         figure,
-        caption
-        or _size_sentence(input_size, kernel_size, strides, padding, dilation_rate, output_size),
+        _size_sentence(input_size, kernel_size, strides, padding, dilation_rate, output_size),
     )
     return figure
 

@@ -27,6 +27,33 @@ def test_draw_convolution_marks_every_kernel_tap(padding):
     plt.close(figure)
 
 
+def test_draw_convolution_works_with_ipywidgets_interact():
+    from ipywidgets import interactive
+
+    explorer = interactive(
+        plotting.draw_convolution,
+        input_size=(3, 12),
+        kernel_size=(1, 7),
+        strides=(1, 4),
+        padding=(0, 3),
+        dilation_rate=(1, 3),
+        row=(0, 11),
+        col=(0, 11),
+    )
+    sliders = explorer.children[:-1]
+    assert [slider.description for slider in sliders] == [
+        "input_size",
+        "kernel_size",
+        "strides",
+        "padding",
+        "dilation_rate",
+        "row",
+        "col",
+    ]
+    sliders[2].value = 2  # re-renders with the new stride
+    plt.close("all")
+
+
 def test_show_images_handles_grey_colour_and_signed_maps():
     figure = plotting.show_images(
         [np.zeros((4, 4)), np.ones((4, 4, 3)), np.linspace(-1, 1, 16).reshape(4, 4)],

@@ -313,7 +313,8 @@ conv_explorer(input_size=7, kernel_size=3, strides=2)
 # kernel, `bias` either `None` or one value per filter, `strides` and `dilation_rate`
 # integers, `padding` either `"valid"` or `"same"` (with TensorFlow's placement of the
 # extra zero). Plain loops are fine: clarity first. Return a new float array; do not
-# modify `x`.
+# modify `x`. `padding_amounts(size, kernel_size, strides, padding, dilation_rate)`,
+# imported above, gives the zeros to add `(before, after)` along one axis.
 
 
 # %%

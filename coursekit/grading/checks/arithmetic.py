@@ -64,7 +64,7 @@ register(
                 "A dilated kernel spans (kernel_size - 1) * dilation_rate + 1 inputs.",
                 _no_dilation,
             ),
-            Hint("An int padding adds that many zeros on *each* side.", _padding_once),
+            Hint("An int padding adds that many zeros on each side.", _padding_once),
             Hint(
                 "With 'same', the output has ceil(input_size / strides) positions.",
                 _same_ignores_stride,
@@ -185,7 +185,7 @@ register(
         hints=(
             Hint(
                 "Above a stride, one step of a layer moves further across the input: "
-                "multiply (kernel - 1) by the product of the strides *below* the layer.",
+                "multiply (kernel - 1) by the product of the strides below the layer.",
                 _field_without_jump,
             ),
             Hint(
