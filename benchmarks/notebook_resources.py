@@ -10,6 +10,7 @@ Binder gives a student about 1.5-2 GB; the `fast` profile must stay well under i
 import argparse
 import os
 import pathlib
+import subprocess
 import sys
 import time
 
@@ -35,7 +36,7 @@ def measure(path, profile):
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
-    client.execute(env=env)
+    client.execute(env=env, stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
     text = "".join(output.get("text", "") for output in notebook.cells[-1].outputs)
     peak = int(text.split("PEAK_RSS_BYTES")[1].split()[0])
@@ -49,10 +50,11 @@ def main():
     args = parser.parse_args()
     paths = args.notebooks or sorted((ROOT / "notebooks" / "solutions").glob("*.ipynb"))
     print(f"profile {args.profile}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    print(f"{'notebook':<40}{'seconds':>9}{'peak MB':>9}")
+    print(f"{'notebook':<52}{'seconds':>9}{'peak MB':>9}")
     for path in paths:
-        seconds, peak = measure(path, args.profile)
-        print(f"{path.name:<40}{seconds:>9.1f}{peak / 2**20:>9.0f}")
+        seconds, peak = measure(path.resolve(), args.profile)
+        name = f"{path.resolve().parent.name}/{path.name}"
+        print(f"{name:<52}{seconds:>9.1f}{peak / 2**20:>9.0f}")
 
 
 if __name__ == "__main__":
