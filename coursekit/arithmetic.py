@@ -10,8 +10,6 @@ import dataclasses
 import math
 import numbers
 
-PADDING_MODES = ("valid", "same", "full")
-
 
 def effective_kernel_size(kernel_size, dilation_rate=1):
     """Returns the span of a dilated kernel: `(kernel_size - 1) * dilation_rate + 1`.
@@ -21,9 +19,8 @@ def effective_kernel_size(kernel_size, dilation_rate=1):
     >>> effective_kernel_size(3, dilation_rate=2)
     5
     """
-    kernel_size, dilation_rate = _check_positive_int(
-        kernel_size=kernel_size, dilation_rate=dilation_rate
-    )
+    kernel_size = _positive_int("kernel_size", kernel_size)
+    dilation_rate = _positive_int("dilation_rate", dilation_rate)
     return (kernel_size - 1) * dilation_rate + 1
 
 
@@ -66,7 +63,8 @@ def conv_output_size(
     ...
     ValueError: The windows do not tile: (W - F + 2P)/S + 1 = (10 - 3 + 0)/2 + 1 = 4.5. Received: input_size=10, kernel_size=3, strides=2, padding=0, dilation_rate=1.
     """
-    input_size, strides = _check_positive_int(input_size=input_size, strides=strides)
+    input_size = _positive_int("input_size", input_size)
+    strides = _positive_int("strides", strides)
     span = effective_kernel_size(kernel_size, dilation_rate)
     if _mode(padding) == "same":
         return -(-input_size // strides)
@@ -152,7 +150,8 @@ def transposed_conv_output_size(
     >>> transposed_conv_output_size(7, 3, strides=2, padding=1, output_padding=1)
     14
     """
-    input_size, strides = _check_positive_int(input_size=input_size, strides=strides)
+    input_size = _positive_int("input_size", input_size)
+    strides = _positive_int("strides", strides)
     span = effective_kernel_size(kernel_size, dilation_rate)
     mode = _mode(padding)
     if output_padding is None:
@@ -161,7 +160,7 @@ def transposed_conv_output_size(
         if mode == "valid":
             return input_size * strides + max(span - strides, 0)
         output_padding = 0
-    if not isinstance(output_padding, int) or not 0 <= output_padding < strides:
+    if not _is_int(output_padding) or not 0 <= output_padding < strides:
         raise ValueError(
             "output_padding must be an int in [0, strides). "
             f"Received: output_padding={output_padding!r}, strides={strides}."
@@ -198,7 +197,8 @@ def conv_layer_stats(input_shape, filters, kernel_size, strides=1, padding=0):
     ((55, 55, 96), 34944)
     """
     height, width, channels = _check_shape(input_shape)
-    filters, channels = _check_positive_int(filters=filters, channels=channels)
+    filters = _positive_int("filters", filters)
+    channels = _positive_int("channels", channels)
     kernel_h, kernel_w = as_pair(kernel_size, "kernel_size")
     stride_h, stride_w = as_pair(strides, "strides")
     pad_h, pad_w = padding if isinstance(padding, tuple) else (padding, padding)
@@ -247,7 +247,7 @@ def receptive_field(layers):
                 f"dilation_rate). Received: layers[{index}]={layer!r}."
             )
         kernel_size, strides, *dilation = layer
-        (strides,) = _check_positive_int(strides=strides)
+        strides = _positive_int("strides", strides)
         size += (effective_kernel_size(kernel_size, *dilation) - 1) * jump
         jump *= strides
     return size
@@ -264,7 +264,7 @@ def as_pair(value, name):
     pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
     if len(pair) != 2:
         raise ValueError(f"{name} must be an int or a pair of ints. Received: {name}={value!r}.")
-    return _check_positive_int(**{name: pair[0]}) + _check_positive_int(**{name: pair[1]})
+    return tuple(_positive_int(name, item) for item in pair)
 
 
 def _mode(padding):
@@ -309,12 +309,11 @@ def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def _check_positive_int(**values):
-    """Returns the values as Python ints, raising ValueError if one is not a positive int."""
-    for name, value in values.items():
-        if not _is_int(value) or value < 1:
-            raise ValueError(f"{name} must be a positive int. Received: {name}={value!r}.")
-    return tuple(int(value) for value in values.values())
+def _positive_int(name, value):
+    """Returns `value` as a Python int, or raises ValueError naming it."""
+    if not _is_int(value) or value < 1:
+        raise ValueError(f"{name} must be a positive int. Received: {name}={value!r}.")
+    return int(value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -326,6 +325,9 @@ class LayerRow:
     output_shape: tuple
     activations: int
     parameters: int
+
+
+_TABLE_HEADER = ("layer", "type", "output shape", "activations", "parameters")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -345,26 +347,35 @@ class ModelTable:
     def total_activations(self):
         return sum(row.activations for row in self.rows)
 
+    def _cells(self):
+        """Formatted cells of every row, then the totals."""
+        rows = [
+            (
+                row.name,
+                row.kind,
+                " x ".join(map(str, row.output_shape)),
+                f"{row.activations:,}",
+                f"{row.parameters:,}",
+            )
+            for row in self.rows
+        ]
+        return [*rows, ("total", "", "", f"{self.total_activations:,}", f"{self.total_params:,}")]
+
     def __str__(self):
-        header = ("layer", "type", "output shape", "activations", "parameters")
-        lines = [_format_row(header)]
-        lines += [_format_row(_cells(row)) for row in self.rows]
-        lines.append(
-            _format_row(("total", "", "", f"{self.total_activations:,}", f"{self.total_params:,}"))
+        widths = (16, 20, 18, 14, 14)
+        lines = [_TABLE_HEADER, *self._cells()]
+        return "\n".join(
+            "  ".join(
+                cell.ljust(width) if index < 3 else cell.rjust(width)
+                for index, (cell, width) in enumerate(zip(line, widths, strict=True))
+            ).rstrip()
+            for line in lines
         )
-        return "\n".join(lines)
 
     def _repr_html_(self):
-        cells = [_cells(row) for row in self.rows]
-        cells.append(
-            ("<b>total</b>", "", "", f"{self.total_activations:,}", f"{self.total_params:,}")
-        )
+        head = "".join(f"<th>{title}</th>" for title in _TABLE_HEADER)
         body = "".join(
-            "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in cells
-        )
-        head = "".join(
-            f"<th>{title}</th>"
-            for title in ("layer", "type", "output shape", "activations per image", "parameters")
+            "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in self._cells()
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -401,9 +412,13 @@ def model_table(model):
             "model_table needs a built model with a known input shape: start it with "
             f"keras.Input(shape) or call it on data first. Received: model={model.name!r}."
         )
+    import keras
+
     input_shape = tuple(model.inputs[0].shape[1:])
     rows = [LayerRow("input", "Input", input_shape, math.prod(input_shape), 0)]
-    for layer in model.layers:
+    # Functional models list their InputLayer; the first row already stands for it.
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    for layer in layers:
         shape = tuple(layer.output.shape[1:])
         rows.append(
             LayerRow(
@@ -411,16 +426,3 @@ def model_table(model):
             )
         )
     return ModelTable(tuple(rows))
-
-
-def _cells(row):
-    shape = " x ".join(str(size) for size in row.output_shape)
-    return (row.name, row.kind, shape, f"{row.activations:,}", f"{row.parameters:,}")
-
-
-def _format_row(cells):
-    widths = (16, 20, 18, 14, 14)
-    return "  ".join(
-        str(cell).ljust(width) if index < 3 else str(cell).rjust(width)
-        for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
-    ).rstrip()

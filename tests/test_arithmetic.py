@@ -209,6 +209,15 @@ def test_model_table_counts_every_layer():
     assert "conv" in str(table) and "<table>" in table._repr_html_()
 
 
+def test_model_table_counts_the_input_of_a_functional_model_once():
+    inputs = keras.Input((8, 8, 3))
+    outputs = keras.layers.Conv2D(4, 3, name="conv")(inputs)
+    table = arithmetic.model_table(keras.Model(inputs, outputs))
+    assert [row.name for row in table.rows] == ["input", "conv"]
+    assert table.total_activations == 8 * 8 * 3 + 6 * 6 * 4
+    assert str(table).splitlines()[-1].split()[-2:] == ["336", "112"]
+
+
 def test_model_table_needs_a_built_model():
     with pytest.raises(ValueError, match=r"keras\.Input"):
         arithmetic.model_table(keras.Sequential([keras.layers.Dense(3)]))
