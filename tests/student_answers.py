@@ -34,6 +34,14 @@ def conv_output_size_symmetric_same(input_size, kernel_size, strides=1, padding=
     return conv_output_size(input_size, kernel_size, strides, padding, dilation_rate)
 
 
+def conv_output_size_full_ignores_dilation(
+    input_size, kernel_size, strides=1, padding=0, dilation_rate=1
+):
+    if padding == "full":
+        padding = kernel_size - 1  # should be the dilated span minus one
+    return conv_output_size(input_size, kernel_size, strides, padding, dilation_rate)
+
+
 def conv_output_size_padding_once(input_size, kernel_size, strides=1, padding=0, dilation_rate=1):
     if isinstance(padding, int):
         return conv_output_size(input_size + padding, kernel_size, strides, 0, dilation_rate)
@@ -99,11 +107,8 @@ def conv2d_ignores_dilation(x, kernel, bias=None, strides=1, padding="valid", di
 
 
 def conv2d_pads_in_place(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
-    x[:] = np.round(x)  # harmless for these inputs, but it writes into the caller's array
-    x *= 1.0
-    x[0, 0, 0, 0] += 0.0
     result = conv2d(x, kernel, bias, strides, padding, dilation_rate)
-    x[0] = 0.0
+    x[0] = 0.0  # right answer, but it overwrites the caller's array
     return result
 
 
@@ -185,6 +190,16 @@ def receptive_field_ignores_dilation(layers):
     return receptive_field([layer[:2] for layer in layers])
 
 
+def receptive_field_dilation_in_jump(layers):
+    # Dilation spreads a layer's own taps; it does not change the step of the layers above.
+    size, jump = 1, 1
+    for kernel_size, strides, *dilation in layers:
+        rate = dilation[0] if dilation else 1
+        size += (kernel_size - 1) * rate * jump
+        jump *= strides * rate
+    return size
+
+
 def receptive_field_as_float(layers):
     return float(receptive_field(layers))
 
@@ -202,6 +217,7 @@ WRONG = {
         conv_output_size_ignores_dilation,
         conv_output_size_symmetric_same,
         conv_output_size_padding_once,
+        conv_output_size_full_ignores_dilation,
     ],
     "01.2": [
         conv2d_flipped_kernel,
@@ -222,6 +238,7 @@ WRONG = {
         receptive_field_ignores_strides,
         receptive_field_own_stride,
         receptive_field_ignores_dilation,
+        receptive_field_dilation_in_jump,
         receptive_field_as_float,
     ],
 }

@@ -20,6 +20,11 @@ def _conv_output_size_cases():
         Case("5 inputs, kernel 3, 'full'", (5, 3), {"padding": "full"}),
         Case("9 inputs, kernel 3, dilation 2", (9, 3), {"dilation_rate": 2}),
         Case(
+            "6 inputs, kernel 3, 'full', dilation 2",
+            (6, 3),
+            {"padding": "full", "dilation_rate": 2},
+        ),
+        Case(
             "16 inputs, kernel 3, stride 2, padding 1, dilation 3",
             (16, 3),
             {"strides": 2, "padding": 1, "dilation_rate": 3},
@@ -150,6 +155,7 @@ def _receptive_field_cases():
         Case("three 2x2 poolings with stride 2", ([(2, 2), (2, 2), (2, 2)],)),
         Case("AlexNet's five conv and three pooling layers", (alexnet,)),
         Case("stride 2, then dilation 2, then a 1x1", ([(3, 2), (3, 1, 2), (1, 1)],)),
+        Case("3x3 layers with dilation 1, 2, 4", ([(3, 1, 1), (3, 1, 2), (3, 1, 4)],)),
     ]
 
 
