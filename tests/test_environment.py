@@ -53,6 +53,20 @@ def test_setup_keeps_native_library_chatter_out_of_the_notebook():
     assert "oneDNN" not in result.stderr and "absl" not in result.stderr
 
 
+def test_native_stderr_is_muted_only_inside_setup_s_loading():
+    code = (
+        "import os\n"
+        "from coursekit.environment import _native_stderr_muted\n"
+        "with _native_stderr_muted():\n"
+        "    os.write(2, b'hidden\\n')\n"
+        "os.write(2, b'shown\\n')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stderr == "shown\n"
+
+
 def test_profile_choice(monkeypatch):
     monkeypatch.delenv("COURSEKIT_PROFILE", raising=False)
     for key in [key for key in __import__("os").environ if key.startswith("BINDER_")]:

@@ -90,6 +90,20 @@ def test_a_cell_that_runs_forever_is_interrupted_and_grading_goes_on(tmp_path):
     assert scores["01.2"] == 0 and result.auto_score == 2
 
 
+def test_a_check_that_runs_forever_scores_zero_with_the_reason(tmp_path):
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("def receptive_field(layers):\n    while True:\n        pass")
+        ],
+        metadata={"coursekit": {"notebook": "01_convolution_arithmetic"}},
+    )
+    path = tmp_path / "erin.ipynb"
+    nbformat.write(notebook, path)
+    result = grade_submission(path, timeout=3)
+    looping = next(item for item in result.scores if item.exercise.id == "01.5")
+    assert (looping.score, looping.message) == (0, "the check ran past the cell time limit")
+
+
 def test_unreadable_and_unknown_files_are_reported_not_fatal(tmp_path, capsys):
     (tmp_path / "broken.ipynb").write_text("{ not json")
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "empty.ipynb")

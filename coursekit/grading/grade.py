@@ -17,6 +17,7 @@ import subprocess
 from coursekit.grading.registry import exercises
 
 DEFAULT_CELL_TIMEOUT = 120
+_MARKS = {"passed": "✔", "hand-graded": "✎"}
 _NOTEBOOK_NAME = re.compile(r"(\d\d_[a-z0-9_]+?)(?:[-.]|$)")
 
 
@@ -102,10 +103,7 @@ def summary_line(result):
     """One line per submission: points and a mark per exercise."""
     if result.error and not result.scores:
         return f"{result.path.name}: not graded: {result.error}"
-    marks = " ".join(
-        f"{item.exercise.id}{'✔' if item.status == 'passed' else ('✎' if item.score is None else '✘')}"
-        for item in result.scores
-    )
+    marks = " ".join(f"{item.exercise.id}{_MARKS.get(item.status, '✘')}" for item in result.scores)
     problem = f" ({result.error})" if result.error else ""
     return f"{result.path.name}: {result.auto_score}/{result.auto_max} points  {marks}{problem}"
 
@@ -213,6 +211,8 @@ def _score(exercise, notebook, execution_error):
         return ExerciseScore(
             exercise, 0, "not run", execution_error or "the check cell did not run"
         )
+    if errors and errors[0]["ename"] == "KeyboardInterrupt":
+        return ExerciseScore(exercise, 0, "failed", "the check ran past the cell time limit")
     if errors:
         message = f"{errors[0]['ename']}: {errors[0]['evalue']}".strip()
         status = "not attempted" if "not attempted yet" in message else "failed"
