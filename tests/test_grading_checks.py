@@ -4,7 +4,7 @@ import pytest
 
 from coursekit import grading
 from coursekit.grading.report import Report
-from tests.student_answers import RIGHT, WRONG
+from tests.answers import RIGHT, WRONG
 
 CODE_EXERCISES = [exercise.id for exercise in grading.exercises() if exercise.kind == "code"]
 
@@ -60,7 +60,7 @@ def test_wrong_answers_fail_with_a_reason(exercise_id, answer):
     ],
 )
 def test_classic_mistakes_get_a_specific_hint(exercise_id, answer, hint):
-    import tests.student_answers as answers
+    import tests.answers.convolution_arithmetic as answers
 
     result = grading.run_check(exercise_id, getattr(answers, answer))
     assert any(hint in message for message in result.messages), result.messages
@@ -78,7 +78,7 @@ def test_untouched_exercise_is_not_attempted():
 
 
 def test_partly_done_exercise_fails_on_the_missing_part():
-    from tests.student_answers import conv_output_size
+    from tests.answers.convolution_arithmetic import conv_output_size
 
     def partial(input_size, kernel_size, strides=1, padding=0, dilation_rate=1):
         if padding == "full":
@@ -116,7 +116,7 @@ def test_unknown_exercise_lists_the_known_ones():
 
 
 def test_check_shows_a_report_and_raises_only_when_grading(monkeypatch, capsys):
-    from tests.student_answers import receptive_field_ignores_strides
+    from tests.answers.convolution_arithmetic import receptive_field_ignores_strides
 
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     monkeypatch.delenv("COURSEKIT_GRADING", raising=False)

@@ -1,4 +1,4 @@
-"""Answers a student might write: right ones in a different style from the
+"""Answers to notebook 01: right ones in a different style from the
 references, and classic wrong ones that the checks must reject."""
 
 import math
