@@ -71,6 +71,7 @@ def test_default_profile_uses_cached_online_data_without_downloading(monkeypatch
     dataset = data.load(name, "default")
     assert dataset.image_shape == (32, 32, 3)
     assert calls[0][0] == name and calls[0][1]["download"] is False
+    assert calls[0][1]["max_train_samples"] == 10_000
     if name == "imagenette":
         assert calls[0][1]["image_size"] == 32
 
@@ -87,7 +88,7 @@ def test_full_profile_downloads_and_raises_naming_the_fallback(monkeypatch):
     calls = fake_online(monkeypatch, available=False)
     with pytest.raises(data.DataUnavailableError, match=r"load\('digits', profile\)"):
         data.load("cifar10", "full")
-    assert calls == [("cifar10", {"download": True})]
+    assert calls == [("cifar10", {"download": True, "max_train_samples": None})]
 
 
 def test_explicit_download_in_the_default_profile_raises_instead_of_falling_back(monkeypatch):

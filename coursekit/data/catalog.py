@@ -123,10 +123,11 @@ def _load_online(name, profile, download):
 
     if download is None:
         download = profile.name == "full"
+    options = {"download": download, "max_train_samples": profile.max_train_samples}
     try:
         if name == "cifar10":
-            return online.load_cifar10(download=download)
-        return online.load_imagenette(image_size=profile.image_size, download=download)
+            return online.load_cifar10(**options)
+        return online.load_imagenette(image_size=profile.image_size, **options)
     except DataUnavailableError as error:
         if download:
             raise
