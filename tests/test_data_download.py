@@ -106,7 +106,7 @@ def test_a_damaged_cached_file_is_detected_and_fetched_again(cache, remote, caps
 def test_a_damaged_cached_file_is_not_trusted_without_download(cache, remote):
     cache.mkdir()
     (cache / "payload.bin").write_bytes(b"junk")
-    with pytest.raises(DataUnavailableError, match="not in the cache"):
+    with pytest.raises(DataUnavailableError, match=r"is damaged \(size 4 bytes.*download=True"):
         fetch(remote, download=False)
 
 

@@ -100,8 +100,12 @@ def fetch(remote, *, download=True, opener=urllib.request.urlopen, progress=True
         problem = verification_problem(path, remote)
         if problem is None:
             return path
+        if not download:
+            raise DataUnavailableError(
+                f"The cached {path} is damaged ({problem}); pass download=True to fetch it again."
+            )
         print(f"The cached {path} is damaged ({problem}); fetching it again.")
-    if not download:
+    elif not download:
         raise DataUnavailableError(
             f"{remote.name!r} is not in the cache ({path}); pass download=True to fetch "
             f"it ({remote.size / 1e6:.0f} MB)."
