@@ -345,11 +345,12 @@ assert np.allclose(ours, expected, rtol=1e-12, atol=1e-14)
 # ### In two dimensions: the flipped kernel
 #
 # The same holds in 2-D, where flipping means reversing both axes: a 3x3 kernel
-# $a, b, \dots, i$ becomes $i, h, \dots, a$, a 180-degree rotation. Intuitively, the
-# forward pass met input pixel $x_p$ first with the kernel's bottom-right weight $i$
-# (in the window whose top-left corner is up and left of it) and last with its top-left
-# weight $a$; going backwards, the gradients arrive from those outputs in the opposite
-# order.
+# $a, b, \dots, i$ becomes $i, h, \dots, a$, a 180-degree rotation. Why: input pixel
+# $x_p$ was read by nine outputs. The first of them in scan order (the window starting
+# up and to the left of $x_p$) read it with the bottom-right weight $i$, the last (the
+# window starting at $x_p$) with the top-left weight $a$. The gradient of $x_p$ collects
+# those nine outputs' gradients, which sit in a 3x3 block of $G$ around it, so the
+# backward filter that slides over $G$ meets $i$ first and $a$ last.
 
 
 # %%
