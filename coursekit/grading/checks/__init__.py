@@ -4,6 +4,7 @@ from coursekit.grading.checks import (  # noqa: F401
     arithmetic,
     backprop,
     convolution,
+    convolution_backward,
     pooling,
     written,
 )
