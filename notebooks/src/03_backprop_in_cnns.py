@@ -98,8 +98,8 @@ def largest_difference(ours, theirs):
 # 0 as soon as $|x|$ exceeds 2 or 3: they **saturate**. A gradient that crosses ten
 # saturating layers is multiplied by ten such small factors and all but vanishes. ReLU's
 # derivative is exactly 1 wherever the unit is active, so gradients cross active units
-# undiminished; it is also cheap (a comparison) and made deep networks such as AlexNet
-# train several times faster than with tanh.
+# undiminished. It is also cheap, a comparison; in the AlexNet paper, a small CNN with
+# ReLUs reached 25% training error on CIFAR-10 six times faster than with tanh.
 
 # %%
 z = np.linspace(-5, 5, 401)
@@ -135,12 +135,12 @@ print("ReLU, active unit: 1 per layer, over 10 layers 1")
 # *every* input (say, after a large update pushed its bias far below zero) outputs 0
 # and passes no gradient, for its weights and bias included, so gradient descent can
 # never bring it back: the unit is dead. Here is a 3x3 convolutional unit on a batch of
-# photo-like inputs, with a healthy bias and with a bias of -6:
+# random inputs, with a healthy bias and with a bias of -10:
 
 # %%
 batch = rng.normal(size=(32, 12, 12, 3))
 weights = rng.normal(scale=0.3, size=(3, 3, 3, 1))
-for bias in (0.0, -6.0):
+for bias in (0.0, -10.0):
     pre_activation = scratch.conv2d(batch, weights, np.array([bias]))
     upstream = np.ones_like(pre_activation)
     _, grad_weights, grad_bias = scratch.conv2d_backward(
@@ -151,9 +151,12 @@ for bias in (0.0, -6.0):
         f"bias {bias:5.1f}: active at {active:6.1%} of positions, "
         f"|grad weights| = {np.abs(grad_weights).sum():8.2f}, grad bias = {grad_bias[0]:.1f}"
     )
+assert (
+    active == 0 and not grad_weights.any() and grad_bias[0] == 0
+)  # the loop's last unit, bias -10
 
 # %% [markdown]
-# With the bias at -6 the unit is never active and its gradients are exactly zero.
+# With the bias at -10 the unit is never active and its gradients are exactly zero.
 # Leaky ReLU, $\max(0.01x, x)$, keeps a small slope for negative inputs so that such a
 # unit still receives a gradient; careful initialisation and moderate learning rates
 # make dead units rare in the first place.
