@@ -7,7 +7,10 @@ padding on each side (Keras's "same" gives the same (1, 1) padding here), so the
 output is 100x16x16x25. Prints the best of `--repeats` timings of each method and
 the ratios, all measured in this one run on the CPU. The naive loops are timed on
 the first `--naive-images` images and scaled to the full batch (their cost is
-linear in the batch size). Keras runs eagerly, as a notebook calls a layer.
+linear in the batch size). Keras runs eagerly, as a notebook calls a layer, on its
+default thread pools. NumPy's BLAS runs on one thread unless OPENBLAS_NUM_THREADS (or
+MKL_NUM_THREADS) says otherwise: on a shared or busy machine, multi-threaded BLAS calls on
+arrays this small stall whenever another process holds a core, making the timings erratic.
 """
 
 import argparse
@@ -16,6 +19,8 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # the comparison is on the CPU
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy is imported
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import keras
 import numpy as np
@@ -141,7 +146,8 @@ def main():
 
     print(
         f"x {X_SHAPE}, kernel {KERNEL_SHAPE}, stride {STRIDES}, padding {PADDING}, "
-        f"{args.dtype}, {os.cpu_count()} CPUs, TensorFlow {tf.__version__}"
+        f"{args.dtype}, {os.cpu_count()} CPUs, TensorFlow {tf.__version__}, "
+        f"BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}"
     )
     print(
         f"naive loops timed on {args.naive_images} images and scaled x{scale:g}; "
