@@ -2,9 +2,30 @@
 
 Inputs are NHWC (`batch, height, width, channels`) and kernels HWIO
 (`height, width, in_channels, out_channels`), as in Keras, and every function
-matches the corresponding Keras layer to floating-point round-off.
+matches the corresponding Keras layer, or TensorFlow's gradient of it, to
+floating-point round-off.
 """
 
+from coursekit.scratch.activations import relu, relu_backward
 from coursekit.scratch.convolution import conv2d
+from coursekit.scratch.convolution_backward import conv2d_backward
+from coursekit.scratch.gradient_check import numerical_gradient, relative_error
+from coursekit.scratch.pooling import (
+    avg_pool2d,
+    avg_pool2d_backward,
+    max_pool2d,
+    max_pool2d_backward,
+)
 
-__all__ = ["conv2d"]
+__all__ = [
+    "avg_pool2d",
+    "avg_pool2d_backward",
+    "conv2d",
+    "conv2d_backward",
+    "max_pool2d",
+    "max_pool2d_backward",
+    "numerical_gradient",
+    "relative_error",
+    "relu",
+    "relu_backward",
+]

@@ -34,8 +34,8 @@ profile = coursekit.setup(seed=0)
 # |---|---|---|
 # | 00 | [Index](00_index.ipynb) | this page: how to run the course, environment check |
 # | 01 | [Convolution arithmetic](01_convolution_arithmetic.ipynb) | cross-correlation vs convolution; padding, stride, dilation and output sizes; a conv layer in NumPy; neurons, connections and parameters (AlexNet conv1); 1x1 convolutions; receptive fields; translation equivariance; filters on photographs |
-# | 02 | Pooling and downsampling *(in preparation)* | strided convolution, max and average pooling, translation invariance, global pooling |
-# | 03 | Backpropagation in CNNs *(in preparation)* | ReLU, max-pool gradient routing, convolution backward as a convolution with the flipped kernel, gradient checking |
+# | 02 | [Pooling and downsampling](02_pooling_and_downsampling.ipynb) | why CNNs downsample; strided convolution and its output sizes; max and average pooling (overlapping windows, "same" padding) in NumPy; global pooling; how much one- and two-pixel shifts change conv and pooled outputs of a photograph |
+# | 03 | [Backpropagation in CNNs](03_backprop_in_cnns.ipynb) | ReLU and dying units; max-pool gradient routing and average-pool spreading; convolution backward as a full convolution with the flipped kernel; convolution as a sparse matrix and as im2col; gradient checking; loops vs im2col vs Keras speed |
 # | 04 | Regularisation *(in preparation)* | bias and variance, L1/L2, dropout, early stopping, batch and layer normalisation, data augmentation |
 # | 05 | Training a CNN *(in preparation)* | an ImageNet-style pipeline: preprocessing, softmax and cross-entropy, initialisation, optimisers, class balancing, test-time augmentation, top-1/top-5 error |
 # | 06 | CNN architectures *(in preparation)* | LeNet-5, AlexNet, VGG, GoogLeNet, ResNet, DenseNet, transfer learning |

@@ -1,3 +1,10 @@
 """Exercise definitions, grouped by concept. Importing this package registers them."""
 
-from coursekit.grading.checks import arithmetic, convolution, written  # noqa: F401
+from coursekit.grading.checks import (  # noqa: F401
+    arithmetic,
+    backprop,
+    convolution,
+    convolution_backward,
+    pooling,
+    written,
+)

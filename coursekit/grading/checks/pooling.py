@@ -1,0 +1,220 @@
+"""Exercises on pooling and downsampling (notebook 02)."""
+
+import math
+
+import numpy as np
+
+from coursekit import arithmetic
+from coursekit.grading.registry import Case, Exercise, Hint, register
+from coursekit.scratch import avg_pool2d, max_pool2d
+
+NOTEBOOK_02 = "02_pooling_and_downsampling"
+
+
+def _pool_output_size_cases():
+    return [
+        Case("AlexNet pool1: 55 inputs, 3x3 windows, stride 2", (55, 3), {"strides": 2}),
+        Case("224 inputs, 2x2 windows, default strides", (224, 2)),
+        Case("7 inputs, 2x2 windows, default strides: the last input is dropped", (7, 2)),
+        Case("13 inputs, 3x3 windows, stride 2, 'valid'", (13, 3), {"strides": 2}),
+        Case("6 inputs, 4x4 windows, stride 1", (6, 4), {"strides": 1}),
+        Case("8 inputs, 2x2 windows, 'same'", (8, 2), {"padding": "same"}),
+        Case("7 inputs, 3x3 windows, stride 2, 'same'", (7, 3), {"strides": 2, "padding": "same"}),
+        Case(
+            "10 inputs, 2x2 windows, stride 3, 'same'", (10, 2), {"strides": 3, "padding": "same"}
+        ),
+    ]
+
+
+def _strides_default_to_one(input_size, pool_size, strides=None, padding="valid"):
+    return arithmetic.pool_output_size(input_size, pool_size, strides or 1, padding)
+
+
+def _pool_true_division(input_size, pool_size, strides=None, padding="valid"):
+    strides = strides or pool_size
+    if padding == "same":
+        return input_size / strides
+    return (input_size - pool_size) / strides + 1
+
+
+def _same_keeps_the_size(input_size, pool_size, strides=None, padding="valid"):
+    if padding == "same":
+        return input_size
+    return arithmetic.pool_output_size(input_size, pool_size, strides, padding)
+
+
+register(
+    Exercise(
+        id="02.1",
+        notebook=NOTEBOOK_02,
+        title="Output size of a pooling layer",
+        points=2,
+        target="pool_output_size",
+        reference=arithmetic.pool_output_size,
+        cases=_pool_output_size_cases,
+        hints=(
+            Hint(
+                "As in Keras, strides=None means strides = pool_size: windows side by side.",
+                _strides_default_to_one,
+            ),
+            Hint(
+                "Windows that do not fit are dropped: round down with `//` ('valid'), and "
+                "round up for 'same', ceil(input_size / strides), returning an int.",
+                _pool_true_division,
+            ),
+            Hint(
+                "'same' pads only so that no input is dropped: with stride S the output has "
+                "ceil(input_size / S) positions, not input_size.",
+                _same_keeps_the_size,
+            ),
+        ),
+    )
+)
+
+
+def _pooling_cases():
+    rng = np.random.default_rng(2002)
+
+    def normal(*shape):
+        return rng.normal(size=shape).round(3)
+
+    lecture = np.array(
+        [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.float64
+    ).reshape(1, 4, 4, 1)
+    return [
+        Case("one 4x4 image, 2x2 windows, default strides", (lecture, 2)),
+        Case(
+            "2 images, 3 channels, overlapping 3x3 windows with stride 2",
+            (normal(2, 7, 7, 3), 3),
+            {"strides": 2},
+        ),
+        Case(
+            "ties: small integers, overlapping 2x2 windows with stride 1",
+            (rng.integers(-2, 3, size=(2, 5, 5, 2)).astype(np.float64), 2),
+            {"strides": 1},
+        ),
+        Case(
+            "'same' padding on a 5x5 image of negative values",
+            (-np.abs(normal(2, 5, 5, 2)) - 0.5, 2),
+            {"padding": "same"},
+        ),
+        Case(
+            "'same' padding, 3x3 windows, stride 2, even size",
+            (-np.abs(normal(1, 6, 6, 3)) - 0.5, 3),
+            {"strides": 2, "padding": "same"},
+        ),
+        Case(
+            "a 2x3 window with strides (1, 2)",
+            (normal(2, 6, 7, 2), (2, 3)),
+            {"strides": (1, 2)},
+        ),
+        Case(
+            "stride 3 with 2x2 windows: some inputs are skipped",
+            (normal(1, 8, 8, 2), 2),
+            {"strides": 3},
+        ),
+    ]
+
+
+def _pad_with_zeros(pool):
+    """Pads 'same' windows with zeros, as a convolution would; average pooling then
+    divides by the whole window's area, padding included."""
+
+    def wrong(x, pool_size, strides=None, padding="valid"):
+        if padding != "same":
+            return pool(x, pool_size, strides, padding)
+        (pool_h, pool_w) = arithmetic.as_pair(pool_size, "pool_size")
+        (stride_h, stride_w) = arithmetic.as_pair(strides or pool_size, "strides")
+        pad_h = _same_padding(x.shape[1], pool_h, stride_h)
+        pad_w = _same_padding(x.shape[2], pool_w, stride_w)
+        return pool(np.pad(x, ((0, 0), pad_h, pad_w, (0, 0))), pool_size, strides, "valid")
+
+    return wrong
+
+
+def _same_padding(size, window, step):
+    total = max((math.ceil(size / step) - 1) * step + window - size, 0)
+    return total // 2, total - total // 2
+
+
+def _default_stride_one(pool):
+    def wrong(x, pool_size, strides=None, padding="valid"):
+        return pool(x, pool_size, 1 if strides is None else strides, padding)
+
+    return wrong
+
+
+def _ignores_strides(pool):
+    def wrong(x, pool_size, strides=None, padding="valid"):
+        return pool(x, pool_size, None, padding)
+
+    return wrong
+
+
+def _across_channels(pool):
+    def wrong(x, pool_size, strides=None, padding="valid"):
+        pooled = pool(x, pool_size, strides, padding)
+        summary = np.max if pool is max_pool2d else np.mean
+        return np.repeat(summary(pooled, axis=3, keepdims=True), x.shape[3], axis=3)
+
+    return wrong
+
+
+_POOLING_HINTS = {
+    "default_stride": (
+        "As in Keras, strides=None means strides = pool_size: windows side by side.",
+        _default_stride_one,
+    ),
+    "strides": ("Move the window by `strides` cells between outputs.", _ignores_strides),
+    "channels": (
+        "Pool each channel separately: the output has as many channels as the input.",
+        _across_channels,
+    ),
+}
+
+
+def _hints(pool):
+    return tuple(Hint(message, make(pool)) for message, make in _POOLING_HINTS.values())
+
+
+register(
+    Exercise(
+        id="02.2",
+        notebook=NOTEBOOK_02,
+        title="Max pooling from scratch",
+        points=3,
+        target="max_pool2d",
+        reference=max_pool2d,
+        cases=_pooling_cases,
+        hints=(
+            Hint(
+                "With 'same' padding, pad with -inf (or skip the padded cells): a padded "
+                "zero must never be the maximum of a window of negative values.",
+                _pad_with_zeros(max_pool2d),
+            ),
+            *_hints(max_pool2d),
+        ),
+    )
+)
+
+register(
+    Exercise(
+        id="02.3",
+        notebook=NOTEBOOK_02,
+        title="Average pooling from scratch",
+        points=3,
+        target="avg_pool2d",
+        reference=avg_pool2d,
+        cases=_pooling_cases,
+        hints=(
+            Hint(
+                "With 'same' padding, Keras averages over the real cells of each window only: "
+                "divide by how many input cells the window covers, not by the window's area.",
+                _pad_with_zeros(avg_pool2d),
+            ),
+            *_hints(avg_pool2d),
+        ),
+    )
+)
+
+register(Exercise(id="02.4", notebook=NOTEBOOK_02, title="Choosing how to downsample", points=2))

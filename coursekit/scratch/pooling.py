@@ -1,0 +1,202 @@
+"""Max and average pooling in NumPy, forward and backward, as Keras computes them.
+
+Both slide a `pool_size` window with step `strides` (by default `pool_size`, so
+windows do not overlap) over each channel separately. With `padding="same"`
+the windows are placed as TensorFlow places them (any odd extra cell after the
+input), and the padding never counts: max pooling pads with `-inf`, and average
+pooling divides each window's sum by the number of real (unpadded) cells in it.
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from coursekit import arithmetic
+from coursekit.scratch.windows import extract_windows, padding_amounts, scatter_windows
+
+
+def max_pool2d(x, pool_size, strides=None, padding="valid"):
+    """Computes 2-D max pooling exactly as `keras.layers.MaxPooling2D` does.
+
+    `y[n, i, j, c] = max_{u, v} x_pad[n, i*s + u, j*s + v, c]`, where `x_pad` is
+    `x` padded with `-inf` for `padding="same"`, so a padded cell never wins.
+
+    Args:
+        x: input of shape `(batch, height, width, channels)`.
+        pool_size: an int or an `(h, w)` pair.
+        strides: an int, an `(h, w)` pair, or `None` for `pool_size`.
+        padding: `"valid"` or `"same"`.
+
+    Returns:
+        An array of shape `(batch, out_height, out_width, channels)`.
+
+    Raises:
+        ValueError: for another padding, or a window larger than a valid input.
+
+    Example (AlexNet's overlapping pooling: 3x3 windows, stride 2):
+
+    >>> x = np.arange(25.0).reshape(1, 5, 5, 1)
+    >>> max_pool2d(x, 3, strides=2)[0, :, :, 0]
+    array([[12., 14.],
+           [22., 24.]])
+    >>> max_pool2d(x, 2, padding="same")[0, :, :, 0]
+    array([[ 6.,  8.,  9.],
+           [16., 18., 19.],
+           [21., 23., 24.]])
+    """
+    x, pool, strides, pads = _geometry(x, pool_size, strides, padding)
+    padded = _pad(x, pads, -np.inf)
+    return extract_windows(padded, pool, strides).max(axis=(4, 5))
+
+
+def avg_pool2d(x, pool_size, strides=None, padding="valid"):
+    """Computes 2-D average pooling exactly as `keras.layers.AveragePooling2D` does.
+
+    Each output is the mean of the real input cells in its window: with
+    `padding="same"`, border windows that stick out of the input are averaged
+    over the cells they cover, not over the full `pool_size`.
+
+    Args:
+        x: input of shape `(batch, height, width, channels)`.
+        pool_size: an int or an `(h, w)` pair.
+        strides: an int, an `(h, w)` pair, or `None` for `pool_size`.
+        padding: `"valid"` or `"same"`.
+
+    Returns:
+        An array of shape `(batch, out_height, out_width, channels)`.
+
+    Raises:
+        ValueError: for another padding, or a window larger than a valid input.
+
+    Example (the last row and column of windows cover fewer cells):
+
+    >>> x = np.arange(1.0, 10.0).reshape(1, 3, 3, 1)
+    >>> avg_pool2d(x, 2, padding="same")[0, :, :, 0]
+    array([[3. , 4.5],
+           [7.5, 9. ]])
+    """
+    x, pool, strides, pads = _geometry(x, pool_size, strides, padding)
+    sums = extract_windows(_pad(x, pads, 0), pool, strides).sum(axis=(4, 5))
+    return (sums / _real_cells(x.shape, pool, strides, pads)).astype(x.dtype, copy=False)
+
+
+def max_pool2d_backward(grad_output, x, pool_size, strides=None, padding="valid"):
+    """Returns the gradient of a loss with respect to the input of `max_pool2d`.
+
+    Each window sends its upstream gradient to the input cell that won the max
+    and nothing to the others. A cell that wins several overlapping windows
+    receives the **sum** of their gradients. When a window holds several equal
+    maxima, the first one in row-major order (top row first, then left to right)
+    gets the gradient, as in TensorFlow's gradient of `MaxPooling2D`.
+
+    Args:
+        grad_output: the gradient with respect to the pooled output,
+            of shape `(batch, out_height, out_width, channels)`.
+        x: the input the forward pass pooled.
+        pool_size, strides, padding: as in `max_pool2d`.
+
+    Returns:
+        An array shaped like `x`.
+
+    Raises:
+        ValueError: if `grad_output` does not have the pooled output's shape.
+
+    Example (the centre cell wins all four overlapping windows):
+
+    >>> x = np.array([[1.0, 0, 2], [0, 9, 0], [3, 0, 4]]).reshape(1, 3, 3, 1)
+    >>> max_pool2d_backward(np.ones((1, 2, 2, 1)), x, 2, strides=1)[0, :, :, 0]
+    array([[0., 0., 0.],
+           [0., 4., 0.],
+           [0., 0., 0.]])
+    """
+    x, pool, strides, pads = _geometry(x, pool_size, strides, padding)
+    windows = extract_windows(_pad(x, pads, -np.inf), pool, strides)
+    grad_output = _check_grad_shape(grad_output, windows.shape[:4])
+    flat = windows.reshape(*windows.shape[:4], pool[0] * pool[1])
+    # argmax returns the first maximum in row-major order: TensorFlow's tie rule.
+    winners = flat.argmax(axis=-1)
+    routed = np.where(np.arange(flat.shape[-1]) == winners[..., None], grad_output[..., None], 0.0)
+    return _scatter(routed.reshape(windows.shape), x.shape, pool, strides, pads)
+
+
+def avg_pool2d_backward(grad_output, x, pool_size, strides=None, padding="valid"):
+    """Returns the gradient of a loss with respect to the input of `avg_pool2d`.
+
+    Each window spreads its upstream gradient evenly over the real cells it
+    averaged: each receives `grad / cells`. Overlapping windows add up.
+
+    Args:
+        grad_output: the gradient with respect to the pooled output,
+            of shape `(batch, out_height, out_width, channels)`.
+        x: the input the forward pass pooled (only its shape matters).
+        pool_size, strides, padding: as in `avg_pool2d`.
+
+    Returns:
+        An array shaped like `x`.
+
+    Raises:
+        ValueError: if `grad_output` does not have the pooled output's shape.
+
+    Example:
+
+    >>> avg_pool2d_backward(np.ones((1, 1, 1, 1)), np.zeros((1, 2, 2, 1)), 2)[0, :, :, 0]
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
+    """
+    x, pool, strides, pads = _geometry(x, pool_size, strides, padding)
+    cells = _real_cells(x.shape, pool, strides, pads)
+    grad_output = _check_grad_shape(grad_output, (x.shape[0], *cells.shape[1:3], x.shape[3]))
+    shares = np.broadcast_to((grad_output / cells)[..., None, None], (*grad_output.shape, *pool))
+    return _scatter(shares, x.shape, pool, strides, pads)
+
+
+def _geometry(x, pool_size, strides, padding):
+    """Validates the arguments; returns x (floats), pool, strides and padding amounts."""
+    x = np.asarray(x)
+    if x.ndim != 4:
+        raise ValueError(
+            f"Expected a 4-D NHWC array (batch, height, width, channels). Received: shape={x.shape}."
+        )
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
+    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+        raise ValueError(
+            f"Pooling padding must be 'valid' or 'same'. Received: padding={padding!r}."
+        )
+    pool = arithmetic.as_pair(pool_size, "pool_size")
+    strides = pool if strides is None else arithmetic.as_pair(strides, "strides")
+    pads = tuple(
+        padding_amounts(size, window, step, padding)
+        for size, window, step in zip(x.shape[1:3], pool, strides, strict=True)
+    )
+    return x, pool, strides, pads
+
+
+def _pad(x, pads, value):
+    return np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=value)
+
+
+def _real_cells(shape, pool, strides, pads):
+    """Returns the number of unpadded cells in each window, shaped `(1, Ho, Wo, 1)`."""
+    per_axis = [
+        sliding_window_view(np.pad(np.ones(size), pad), window)[::step].sum(axis=-1)
+        for size, window, step, pad in zip(shape[1:3], pool, strides, pads, strict=True)
+    ]
+    return np.outer(*per_axis)[None, :, :, None]
+
+
+def _check_grad_shape(grad_output, expected):
+    grad_output = np.asarray(grad_output)
+    if grad_output.shape != tuple(expected):
+        raise ValueError(
+            f"Expected grad_output of the pooled shape {tuple(expected)}. "
+            f"Received: grad_output.shape={grad_output.shape}."
+        )
+    return grad_output
+
+
+def _scatter(window_values, shape, pool, strides, pads):
+    # The windows were taken from an explicitly padded array with padding "valid";
+    # send them back the same way, then cut the padding off.
+    padded_shape = (shape[0], shape[1] + sum(pads[0]), shape[2] + sum(pads[1]), shape[3])
+    padded = scatter_windows(window_values, padded_shape, pool, strides)
+    return padded[:, pads[0][0] : pads[0][0] + shape[1], pads[1][0] : pads[1][0] + shape[2]]

@@ -1,0 +1,175 @@
+"""Answers to notebook 02: right ones in a different style from the
+references, and classic wrong ones that the checks must reject."""
+
+import math
+
+import numpy as np
+
+# --- 02.1 pool_output_size -----------------------------------------------------
+
+
+def pool_output_size(input_size, pool_size, strides=None, padding="valid"):
+    strides = pool_size if strides is None else strides
+    if padding == "same":
+        return -(-input_size // strides)
+    return math.floor((input_size - pool_size) / strides) + 1
+
+
+def pool_output_size_default_stride_one(input_size, pool_size, strides=None, padding="valid"):
+    return pool_output_size(input_size, pool_size, strides or 1, padding)
+
+
+def pool_output_size_true_division(input_size, pool_size, strides=None, padding="valid"):
+    strides = strides or pool_size
+    if padding == "same":
+        return input_size / strides
+    return (input_size - pool_size) / strides + 1
+
+
+def pool_output_size_same_keeps_size(input_size, pool_size, strides=None, padding="valid"):
+    if padding == "same":
+        return input_size
+    return pool_output_size(input_size, pool_size, strides, padding)
+
+
+def pool_output_size_rounds_up(input_size, pool_size, strides=None, padding="valid"):
+    strides = strides or pool_size
+    if padding == "same":
+        return math.ceil(input_size / strides)
+    return math.ceil((input_size - pool_size) / strides) + 1
+
+
+# --- 02.2 max_pool2d and 02.3 avg_pool2d: loops over output positions --------------
+
+
+def _pairs(pool_size, strides):
+    pool = (pool_size, pool_size) if isinstance(pool_size, int) else tuple(pool_size)
+    if strides is None:
+        strides = pool
+    steps = (strides, strides) if isinstance(strides, int) else tuple(strides)
+    return pool, steps
+
+
+def _same_pads(size, window, step, extra_first=False):
+    total = max((math.ceil(size / step) - 1) * step + window - size, 0)
+    before, after = total // 2, total - total // 2
+    return (after, before) if extra_first else (before, after)
+
+
+def _pool_by_loops(x, pool_size, strides, padding, reduce, fill, extra_first=False):
+    """Pools every window of a padded copy; `reduce(values)` sees only the real cells
+    when `fill` is None, otherwise the padded cells too."""
+    (pool_h, pool_w), (step_h, step_w) = _pairs(pool_size, strides)
+    pads = ((0, 0), (0, 0))
+    if padding == "same":
+        pads = (
+            _same_pads(x.shape[1], pool_h, step_h, extra_first),
+            _same_pads(x.shape[2], pool_w, step_w, extra_first),
+        )
+    padded = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=np.nan if fill is None else fill)
+    out_h = (padded.shape[1] - pool_h) // step_h + 1
+    out_w = (padded.shape[2] - pool_w) // step_w + 1
+    out = np.empty((x.shape[0], out_h, out_w, x.shape[3]))
+    for i in range(out_h):
+        for j in range(out_w):
+            window = padded[:, i * step_h : i * step_h + pool_h, j * step_w : j * step_w + pool_w]
+            for n in range(x.shape[0]):
+                for c in range(x.shape[3]):
+                    values = window[n, :, :, c]
+                    out[n, i, j, c] = reduce(values[~np.isnan(values)] if fill is None else values)
+    return out
+
+
+def max_pool2d(x, pool_size, strides=None, padding="valid"):
+    return _pool_by_loops(x, pool_size, strides, padding, np.max, fill=-np.inf)
+
+
+def max_pool2d_zero_padding(x, pool_size, strides=None, padding="valid"):
+    return _pool_by_loops(x, pool_size, strides, padding, np.max, fill=0.0)
+
+
+def max_pool2d_default_stride_one(x, pool_size, strides=None, padding="valid"):
+    return max_pool2d(x, pool_size, 1 if strides is None else strides, padding)
+
+
+def max_pool2d_ignores_strides(x, pool_size, strides=None, padding="valid"):
+    return max_pool2d(x, pool_size, None, padding)
+
+
+def max_pool2d_across_channels(x, pool_size, strides=None, padding="valid"):
+    pooled = max_pool2d(x, pool_size, strides, padding)
+    return np.broadcast_to(pooled.max(axis=3, keepdims=True), pooled.shape).copy()
+
+
+def max_pool2d_extra_padding_first(x, pool_size, strides=None, padding="valid"):
+    return _pool_by_loops(x, pool_size, strides, padding, np.max, -np.inf, extra_first=True)
+
+
+def avg_pool2d(x, pool_size, strides=None, padding="valid"):
+    # Zero padding summed, then divided by a count of real cells from padded ones.
+    sums = _pool_by_loops(x, pool_size, strides, padding, np.sum, fill=0.0)
+    ones = np.ones((1, *x.shape[1:3], 1))
+    counts = _pool_by_loops(ones, pool_size, strides, padding, np.sum, fill=0.0)
+    return sums / counts
+
+
+def avg_pool2d_counts_padding(x, pool_size, strides=None, padding="valid"):
+    return _pool_by_loops(x, pool_size, strides, padding, np.mean, fill=0.0)
+
+
+def avg_pool2d_default_stride_one(x, pool_size, strides=None, padding="valid"):
+    return avg_pool2d(x, pool_size, 1 if strides is None else strides, padding)
+
+
+def avg_pool2d_ignores_strides(x, pool_size, strides=None, padding="valid"):
+    return avg_pool2d(x, pool_size, None, padding)
+
+
+def avg_pool2d_across_channels(x, pool_size, strides=None, padding="valid"):
+    pooled = avg_pool2d(x, pool_size, strides, padding)
+    return np.broadcast_to(pooled.mean(axis=3, keepdims=True), pooled.shape).copy()
+
+
+def avg_pool2d_extra_padding_first(x, pool_size, strides=None, padding="valid"):
+    return _pool_by_loops(x, pool_size, strides, padding, np.mean, None, extra_first=True)
+
+
+def avg_pool2d_real_cells_only(x, pool_size, strides=None, padding="valid"):
+    # Averages only the real cells of each window (padding marked as NaN and dropped).
+    return _pool_by_loops(x, pool_size, strides, padding, np.mean, fill=None)
+
+
+def avg_pool2d_as_list(x, pool_size, strides=None, padding="valid"):
+    # Right values, but a list of lists is not an array.
+    return avg_pool2d(x, pool_size, strides, padding).tolist()
+
+
+RIGHT = {
+    "02.1": [pool_output_size],
+    "02.2": [max_pool2d],
+    "02.3": [avg_pool2d, avg_pool2d_real_cells_only],
+}
+
+WRONG = {
+    "02.1": [
+        pool_output_size_default_stride_one,
+        pool_output_size_true_division,
+        pool_output_size_same_keeps_size,
+        pool_output_size_rounds_up,
+    ],
+    "02.2": [
+        max_pool2d_zero_padding,
+        max_pool2d_default_stride_one,
+        max_pool2d_ignores_strides,
+        max_pool2d_across_channels,
+        max_pool2d_extra_padding_first,
+    ],
+    "02.3": [
+        avg_pool2d_counts_padding,
+        avg_pool2d_default_stride_one,
+        avg_pool2d_ignores_strides,
+        avg_pool2d_across_channels,
+        avg_pool2d_extra_padding_first,
+        avg_pool2d_as_list,
+    ],
+}
