@@ -6,5 +6,14 @@ matches the corresponding Keras layer to floating-point round-off.
 """
 
 from coursekit.scratch.convolution import conv2d
+from coursekit.scratch.normalisation import batch_norm, layer_norm
+from coursekit.scratch.regularisation import dropout, early_stopping_epoch, regularized_update
 
-__all__ = ["conv2d"]
+__all__ = [
+    "batch_norm",
+    "conv2d",
+    "dropout",
+    "early_stopping_epoch",
+    "layer_norm",
+    "regularized_update",
+]
