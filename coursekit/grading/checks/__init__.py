@@ -1,3 +1,9 @@
 """Exercise definitions, grouped by concept. Importing this package registers them."""
 
-from coursekit.grading.checks import arithmetic, convolution, written  # noqa: F401
+from coursekit.grading.checks import (  # noqa: F401
+    arithmetic,
+    convolution,
+    normalisation,
+    regularisation,
+    written,
+)
