@@ -36,7 +36,7 @@ profile = coursekit.setup(seed=0)
 # | 01 | [Convolution arithmetic](01_convolution_arithmetic.ipynb) | cross-correlation vs convolution; padding, stride, dilation and output sizes; a conv layer in NumPy; neurons, connections and parameters (AlexNet conv1); 1x1 convolutions; receptive fields; translation equivariance; filters on photographs |
 # | 02 | Pooling and downsampling *(in preparation)* | strided convolution, max and average pooling, translation invariance, global pooling |
 # | 03 | Backpropagation in CNNs *(in preparation)* | ReLU, max-pool gradient routing, convolution backward as a convolution with the flipped kernel, gradient checking |
-# | 04 | Regularisation *(in preparation)* | bias and variance, L1/L2, dropout, early stopping, batch and layer normalisation, data augmentation |
+# | 04 | [Regularisation](04_regularisation.ipynb) | bias and variance; L1/L2 penalties and sparse vs small weights; inverted dropout; early stopping as Keras does it; batch normalisation in training and at inference, layer normalisation; data augmentation; five regularisers compared on a small CNN |
 # | 05 | Training a CNN *(in preparation)* | an ImageNet-style pipeline: preprocessing, softmax and cross-entropy, initialisation, optimisers, class balancing, test-time augmentation, top-1/top-5 error |
 # | 06 | CNN architectures *(in preparation)* | LeNet-5, AlexNet, VGG, GoogLeNet, ResNet, DenseNet, transfer learning |
 # | 07 | Object detection *(in preparation)* | boxes, IoU, NMS, anchors, the R-CNN family, YOLO, SSD, mAP |
