@@ -3,6 +3,7 @@
 from coursekit.grading.checks import (  # noqa: F401
     arithmetic,
     convolution,
+    early_stopping,
     normalisation,
     regularisation,
     written,
