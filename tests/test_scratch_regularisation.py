@@ -30,7 +30,7 @@ def keras_regularized_step(w, x, y, learning_rate, l1, l2):
     data_grad = tape.gradient(data_loss, layer.kernel)
     optimizer = keras.optimizers.SGD(learning_rate)
     optimizer.apply_gradients([(tape.gradient(loss, layer.kernel), layer.kernel)])
-    return data_grad.numpy(), keras.ops.convert_to_numpy(layer.kernel)
+    return data_grad.numpy(), layer.kernel.numpy()
 
 
 @pytest.mark.parametrize(

@@ -328,7 +328,7 @@ dense = keras.layers.Dense(
 )
 model = keras.Sequential([keras.Input((64,)), dense])
 model.compile(loss="sparse_categorical_crossentropy")
-kernel, bias = (keras.ops.convert_to_numpy(weight) for weight in dense.weights)
+kernel, bias = dense.get_weights()
 penalty = 0.01 * np.sum(kernel**2)
 print(f"layer.losses: {float(dense.losses[0]):.6f}   0.01 * sum(w**2): {penalty:.6f}")
 print(f"the bias is not penalised, although sum(b**2) = {np.sum(bias**2):.0f}")
@@ -703,8 +703,8 @@ for shape in [(16, 5), (4, 6, 6, 3)]:
             x, *parameters, training=training, momentum=0.9
         )
         assert np.allclose(y, keras_y)
-        assert np.allclose(moving_mean, keras.ops.convert_to_numpy(layer.moving_mean))
-        assert np.allclose(moving_variance, keras.ops.convert_to_numpy(layer.moving_variance))
+        assert np.allclose(moving_mean, layer.moving_mean.numpy())
+        assert np.allclose(moving_variance, layer.moving_variance.numpy())
         print(f"{shape!s:14} training={training!s:5}: output and moving averages match Keras")
 
 # %% [markdown]
