@@ -41,6 +41,9 @@ class Exercise:
         reference: the function that computes the expected answers.
         cases: a function returning the list of `Case`s to test.
         hints: `Hint`s for classic wrong answers.
+        compare: `compare(got, expected)` returns why an answer is wrong, or `None`.
+            By default `compare.mismatch` (exact types, values to round-off); an
+            exercise whose answers are random, like dropout's, compares statistics.
     """
 
     id: str
@@ -51,6 +54,7 @@ class Exercise:
     reference: Callable | None = None
     cases: Callable | None = None
     hints: tuple = ()
+    compare: Callable | None = None
 
     @property
     def kind(self):

@@ -138,18 +138,20 @@ def _run_case(exercise, case, candidate):
         return None
     except Exception as error:
         return CaseResult(case.description, False, _describe_error(error))
-    problem = mismatch(got, expected)
+    compare = exercise.compare or mismatch
+    problem = compare(got, expected)
     if problem is None and not _same_values((args, kwargs), (case.args, case.kwargs)):
-        problem = "the function changed its input arrays; compute into a new array instead."
+        message = "the function changed its input arrays; compute into a new array instead."
+        return CaseResult(case.description, False, message)
     if problem is None:
         return CaseResult(case.description, True)
-    hints = [hint.message for hint in exercise.hints if _matches(hint.wrong, case, got)]
+    hints = [hint.message for hint in exercise.hints if _matches(compare, hint.wrong, case, got)]
     return CaseResult(case.description, False, " ".join([problem, *hints]))
 
 
-def _matches(wrong, case, got):
+def _matches(compare, wrong, case, got):
     try:
-        return mismatch(got, wrong(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))) is None
+        return compare(got, wrong(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))) is None
     except Exception:
         return False
 

@@ -10,21 +10,28 @@ from coursekit.scratch.activations import relu, relu_backward
 from coursekit.scratch.convolution import conv2d
 from coursekit.scratch.convolution_backward import conv2d_backward
 from coursekit.scratch.gradient_check import numerical_gradient, relative_error
+from coursekit.scratch.normalisation import batch_norm, layer_norm
 from coursekit.scratch.pooling import (
     avg_pool2d,
     avg_pool2d_backward,
     max_pool2d,
     max_pool2d_backward,
 )
+from coursekit.scratch.regularisation import dropout, early_stopping_epoch, regularized_update
 
 __all__ = [
     "avg_pool2d",
     "avg_pool2d_backward",
+    "batch_norm",
     "conv2d",
     "conv2d_backward",
+    "dropout",
+    "early_stopping_epoch",
+    "layer_norm",
     "max_pool2d",
     "max_pool2d_backward",
     "numerical_gradient",
+    "regularized_update",
     "relative_error",
     "relu",
     "relu_backward",

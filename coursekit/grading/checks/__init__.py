@@ -5,6 +5,9 @@ from coursekit.grading.checks import (  # noqa: F401
     backprop,
     convolution,
     convolution_backward,
+    early_stopping,
+    normalisation,
     pooling,
+    regularisation,
     written,
 )
