@@ -52,6 +52,10 @@ class Exercise:
     cases: Callable | None = None
     hints: tuple = ()
 
+    def __reduce__(self):
+        # Pickled by id, so results sent between grading processes stay small.
+        return (get_exercise, (self.id,))
+
     @property
     def kind(self):
         """`"code"` for autograded exercises, `"written"` for hand-graded answers."""
