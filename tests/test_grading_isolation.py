@@ -8,6 +8,7 @@ These tests hand functions in directly (no notebook kernel), as notebook code wo
 import itertools
 import linecache
 import math
+import pathlib
 import textwrap
 
 import cloudpickle
@@ -381,3 +382,37 @@ def test_hidden_cases_for_an_unknown_exercise_are_refused(tmp_path):
     with pytest.raises(ValueError, match=r"'01\.4', which is not a registered coding exercise"):
         HiddenTests(path)
     assert "01.9" not in [exercise.id for exercise in exercises()]
+
+
+def test_the_readme_s_hidden_tests_example_loads(tmp_path):
+    readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("### Hidden tests") :]
+    example = section[section.index("```python\n") + 10 : section.index("\n```\n")]
+    path = tmp_path / "hidden_tests.py"
+    path.write_text(example)
+    public = len(get_exercise("01.2").cases())
+    with HiddenTests(path):
+        assert len(grading_cases(get_exercise("01.2"))) == public + 1
+        assert get_exercise("01.9").target == "padding_per_side"
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "problem"),
+    [
+        (True, True, None),
+        (np.bool_(False), False, None),
+        (1, True, "should be True or False, but it is 1 (a int)"),
+        (False, True, "should be True, but it is False"),
+        ("same", "same", None),
+        ("valid", "same", "should be 'same', but it is 'valid'"),
+        (None, None, None),
+        (0, None, "should be None, but it is 0 (a int)"),
+        ([1, (2, 3)], [1, (2, 3)], None),
+        ((1, 2), [1, 2], "should be a list like [1, 2], but it is (1, 2) (a tuple)"),
+        ([1, (2, 4)], [1, (2, 3)], "the result[1][1] should be 3, but it is 4"),
+        ((np.zeros(2), 1.5), (np.zeros(2), 1.5), None),
+    ],
+)
+def test_answers_of_every_plain_type_are_compared_strictly(got, expected, problem):
+    found = mismatch(loads(dumps(got)), expected)
+    assert found is None if problem is None else problem in found
