@@ -29,12 +29,12 @@ def graded(tmp_path_factory):
     shutil.copy(SOLUTION, inbox / "alice.ipynb")
     shutil.copy(STUDENT, inbox / "bob.ipynb")
     shutil.copy(SOLUTION, inbox / "carol" / SOLUTION.name)
-    out = folder / "results.csv"
+    out = folder / "grades" / "results.csv"
     assert cli.main(["grade", str(inbox), "--out", str(out), "--jobs", "2"]) == 0
     with open(out, newline="") as handle:
         rows = {row["student"]: row for row in csv.DictReader(handle)}
     document = json.loads(out.with_suffix(".json").read_text())
-    feedback = {path.stem: path.read_text() for path in (folder / "feedback").glob("*.md")}
+    feedback = {path.stem: path.read_text() for path in out.parent.glob("feedback/*.md")}
     return rows, document, feedback
 
 

@@ -2,11 +2,11 @@
 
 For each submission:
 
-1. The notebook runs top to bottom in its own kernel with `COURSEKIT_GRADING=1`,
+1. Every check cell is replaced by the instructor's hand-in cell (also where a
+   student edited, emptied or deleted it): it only saves the student's function
+   (`coursekit.grading.submission`, `coursekit.grading.handin`).
+2. The notebook runs top to bottom in its own kernel with `COURSEKIT_GRADING=1`,
    a per-cell time limit and a memory cap (`coursekit.grading.execution`).
-2. Every check cell is first replaced by the instructor's hand-in cell (also where
-   a student edited, emptied or deleted it): it only saves the student's function
-   (`coursekit.grading.handin`).
 3. Each saved function is tested in a fresh process under the same limits, and the
    verdict is computed in the grader from plain-data answers
    (`coursekit.grading.isolation`), so code in the notebook cannot change a score.
@@ -197,6 +197,7 @@ def grade(
             results.append(result)
             log(f"[{index}/{len(tasks)}] {summary_line(result)}")
         out = pathlib.Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
         outputs.write_csv(results, out)
         outputs.write_json(results, json_out or out.with_suffix(".json"), limits, profile)
         outputs.write_feedback(results, feedback or out.parent / "feedback")
