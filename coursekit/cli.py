@@ -1,14 +1,17 @@
 """The `coursekit` command: build notebooks, list exercises, grade submissions.
 
 coursekit build [--check] [--root DIR]
+coursekit assign OUTDIR [NOTEBOOK...] [--root DIR]
 coursekit exercises [NOTEBOOK]
-coursekit grade SUBMISSION.ipynb... --out results.csv [--timeout S] [--profile P]
+coursekit grade SUBMISSIONS... --out results.csv [--jobs N] [--timeout S] [--memory-limit MB]
+                [--profile P] [--hidden-tests PATH] [--json PATH] [--feedback DIR]
 """
 
 import argparse
 import sys
 
 from coursekit import __version__
+from coursekit.grading.limits import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY_MB
 
 
 def main(argv=None):
@@ -47,12 +50,46 @@ def _parser():
     )
     listing.set_defaults(run=_exercises)
 
+    assign = commands.add_parser(
+        "assign", help="write the student release (student notebooks only) to a folder"
+    )
+    assign.add_argument("outdir", help="the release folder to write")
+    assign.add_argument(
+        "notebooks", nargs="*", help="only these notebooks, e.g. 01_convolution_arithmetic"
+    )
+    assign.add_argument("--root", default=".", help="the course repository (default: .)")
+    assign.set_defaults(run=_assign)
+
     grade = commands.add_parser("grade", help="execute and score submitted notebooks")
-    grade.add_argument("submissions", nargs="+", help="submitted .ipynb files")
-    grade.add_argument("--out", required=True, help="CSV file for the scores")
-    grade.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: 120)")
+    grade.add_argument(
+        "submissions", nargs="+", help="submitted .ipynb files, or folders searched for them"
+    )
+    grade.add_argument("--out", required=True, help="CSV file for the scores, one row per student")
+    grade.add_argument(
+        "--jobs", type=int, default=1, help="submissions graded in parallel (default: 1)"
+    )
+    grade.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_CELL_TIMEOUT,
+        help=f"seconds per notebook cell and per exercise check (default: {DEFAULT_CELL_TIMEOUT})",
+    )
+    grade.add_argument(
+        "--memory-limit",
+        type=int,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help=f"memory cap of each kernel and test process in MB (default: {DEFAULT_MEMORY_MB})",
+    )
     grade.add_argument(
         "--profile", default="fast", help="coursekit profile to run with (default: fast)"
+    )
+    grade.add_argument(
+        "--hidden-tests", metavar="PATH", help="a Python file of extra cases used only here"
+    )
+    grade.add_argument("--json", metavar="PATH", help="JSON output (default: --out with .json)")
+    grade.add_argument(
+        "--feedback", metavar="DIR", help="feedback folder (default: feedback/ beside --out)"
     )
     grade.set_defaults(run=_grade)
     return parser
@@ -87,11 +124,39 @@ def _exercises(args):
     return 0
 
 
-def _grade(args):
-    from coursekit.grading.grade import DEFAULT_CELL_TIMEOUT, grade
+def _assign(args):
+    from coursekit.grading.build import BuildError
+    from coursekit.grading.release import release
 
-    timeout = args.timeout or DEFAULT_CELL_TIMEOUT
-    results = grade(args.submissions, args.out, timeout=timeout, profile=args.profile)
+    try:
+        written = release(args.outdir, args.root, args.notebooks or None)
+    except BuildError as error:
+        print(f"coursekit assign: {error}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _grade(args):
+    from coursekit.grading.grade import grade
+    from coursekit.grading.limits import Limits
+
+    try:
+        limits = Limits(timeout=args.timeout, memory_mb=args.memory_limit)
+        results = grade(
+            args.submissions,
+            args.out,
+            limits=limits,
+            profile=args.profile,
+            jobs=args.jobs,
+            hidden_tests=args.hidden_tests,
+            feedback=args.feedback,
+            json_out=args.json,
+        )
+    except (ValueError, FileNotFoundError) as error:
+        print(f"coursekit grade: {error}", file=sys.stderr)
+        return 2
     print(f"wrote {args.out} ({len(results)} submission(s))")
     return 0
 

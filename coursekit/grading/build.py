@@ -81,11 +81,8 @@ def build_all(root=".", check_only=False):
     import nbformat
 
     root = pathlib.Path(root)
-    sources = sorted((root / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
-    if not sources:
-        raise BuildError(f"No notebook sources found in {root / 'notebooks' / 'src'}.")
     changed = []
-    for source in sources:
+    for source in notebook_sources(root):
         built = build_notebook(source)
         for notebook, folder in (
             (built.student, "notebooks"),
@@ -100,6 +97,14 @@ def build_all(root=".", check_only=False):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
     return changed
+
+
+def notebook_sources(root):
+    """The notebook sources `root/notebooks/src/NN_*.py`, in order."""
+    sources = sorted((root / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
+    if not sources:
+        raise BuildError(f"No notebook sources found in {root / 'notebooks' / 'src'}.")
+    return sources
 
 
 @dataclasses.dataclass(frozen=True)

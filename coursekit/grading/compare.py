@@ -20,7 +20,8 @@ def mismatch(got, expected, where="the result"):
 
     Args:
         got: the student's answer.
-        expected: the reference answer: an int, float, tuple, dict or ndarray.
+        expected: the reference answer: an int, float, bool, str, None, tuple, list,
+            dict or ndarray (nested as needed).
         where: how to name the value in the message (e.g. `"output_shape"`).
 
     Example:
@@ -34,9 +35,15 @@ def mismatch(got, expected, where="the result"):
         return _array_mismatch(got, expected, where)
     if isinstance(expected, dict):
         return _dict_mismatch(got, expected, where)
-    if isinstance(expected, tuple):
-        return _tuple_mismatch(got, expected, where)
-    if isinstance(expected, numbers.Integral) and not isinstance(expected, bool):
+    if isinstance(expected, (tuple, list)):
+        return _sequence_mismatch(got, expected, where)
+    if isinstance(expected, (bool, np.bool_)):
+        return _exact_mismatch(got, bool(expected), (bool, np.bool_), "True or False", where)
+    if isinstance(expected, str):
+        return _exact_mismatch(got, expected, (str,), "a str", where)
+    if expected is None:
+        return _exact_mismatch(got, None, (type(None),), "None", where)
+    if isinstance(expected, numbers.Integral):
         return _int_mismatch(got, expected, where)
     if isinstance(expected, numbers.Real):
         return _float_mismatch(got, expected, where)
@@ -69,9 +76,18 @@ def _float_mismatch(got, expected, where):
     return None
 
 
-def _tuple_mismatch(got, expected, where):
-    if type(got) is not tuple:
-        return f"{where} should be a tuple like {expected!r}, but it is {describe(got)}."
+def _exact_mismatch(got, expected, types, kind, where):
+    if not isinstance(got, types):
+        return f"{where} should be {kind}, but it is {describe(got)}."
+    if got != expected:
+        return f"{where} should be {expected!r}, but it is {got!r}."
+    return None
+
+
+def _sequence_mismatch(got, expected, where):
+    kind = tuple if isinstance(expected, tuple) else list
+    if type(got) is not kind:
+        return f"{where} should be a {kind.__name__} like {expected!r}, but it is {describe(got)}."
     if len(got) != len(expected):
         return f"{where} should have {len(expected)} entries like {expected!r}, but it is {got!r}."
     for index, (got_item, expected_item) in enumerate(zip(got, expected, strict=True)):

@@ -1,24 +1,36 @@
-"""`coursekit grade`: run submitted notebooks in fresh kernels and score their checks.
+"""`coursekit grade`: run submitted notebooks in fresh kernels and score their exercises.
 
-Each submission runs top to bottom in its own kernel with `COURSEKIT_GRADING=1`,
-so a failed check raises and the check cell records an error. Check cells are
-first restored from the registry (a student cannot edit or delete them away), and
-every cell has a time limit, after which the kernel is interrupted and grading goes
-on with the next cell. Written answers are listed for hand grading.
+For each submission:
+
+1. Every check cell is replaced by the instructor's hand-in cell (also where a
+   student edited, emptied or deleted it): it only saves the student's function
+   (`coursekit.grading.submission`, `coursekit.grading.handin`).
+2. The notebook runs top to bottom in its own kernel with `COURSEKIT_GRADING=1`,
+   a per-cell time limit and a memory cap (`coursekit.grading.execution`).
+3. Each saved function is tested in a fresh process under the same limits, and the
+   verdict is computed in the grader from plain-data answers
+   (`coursekit.grading.isolation`), so code in the notebook cannot change a score.
+
+Written answers are listed for hand grading. A broken submission never stops the
+batch; its feedback says what went wrong.
 """
 
-import csv
+import concurrent.futures
+import contextlib
 import dataclasses
+import multiprocessing
 import os
 import pathlib
-import re
-import subprocess
+import tempfile
 
+from coursekit.grading import handin, submission
+from coursekit.grading.execution import cell_name, execute
+from coursekit.grading.hidden import HiddenTests
+from coursekit.grading.isolation import check_hand_in
+from coursekit.grading.limits import Limits
 from coursekit.grading.registry import exercises
 
-DEFAULT_CELL_TIMEOUT = 120
 _MARKS = {"passed": "✔", "hand-graded": "✎"}
-_NOTEBOOK_NAME = re.compile(r"(\d\d_[a-z0-9_]+?)(?:[-.]|$)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,17 +40,32 @@ class ExerciseScore:
     exercise: object
     score: int | None
     status: str
-    message: str = ""
+    messages: tuple = ()
+
+    @property
+    def message(self):
+        return "\n".join(self.messages)
 
 
 @dataclasses.dataclass(frozen=True)
 class SubmissionResult:
-    """The scores of one submitted notebook, or why it could not be graded."""
+    """The scores of one submitted notebook, or why it could not be graded.
+
+    Attributes:
+        path: the submitted file.
+        student: who submitted it (see `collect_submissions`).
+        notebook: the course notebook it is a copy of, if recognised.
+        scores: an `ExerciseScore` per exercise of that notebook.
+        error: why the notebook could not be graded, or run to its end.
+        notes: other things worth knowing, e.g. cells that were interrupted.
+    """
 
     path: pathlib.Path
+    student: str
     notebook: str | None
     scores: tuple = ()
     error: str = ""
+    notes: tuple = ()
 
     @property
     def auto_score(self):
@@ -49,13 +76,34 @@ class SubmissionResult:
         return sum(item.exercise.points for item in self.scores if item.exercise.kind == "code")
 
 
-def grade_submission(path, timeout=DEFAULT_CELL_TIMEOUT, profile="fast"):
+def collect_submissions(inputs):
+    """Lists `(student, path)` for submitted files and folders, in a stable order.
+
+    A folder is searched for `.ipynb` files at any depth. A file directly in it is
+    named after its stem (`alice.ipynb` -> `alice`); a file in a sub-folder after
+    that sub-folder (`alice/01_convolution_arithmetic.ipynb` -> `alice`).
+    """
+    found = []
+    for item in map(pathlib.Path, inputs):
+        if not item.is_dir():
+            found.append((item.stem, item))
+            continue
+        for path in sorted(item.rglob("*.ipynb")):
+            relative = path.relative_to(item)
+            if ".ipynb_checkpoints" in relative.parts:
+                continue
+            found.append((relative.parts[0] if len(relative.parts) > 1 else path.stem, path))
+    return found
+
+
+def grade_submission(path, limits=None, profile="fast", student=None):
     """Executes one submission in a fresh kernel and scores each exercise.
 
     Args:
         path: the submitted `.ipynb` file.
-        timeout: seconds each cell may run before the kernel is interrupted.
+        limits: the per-cell time limit and memory cap (default: `Limits()`).
         profile: the coursekit profile the notebook runs with.
+        student: the name in the results (default: the file's stem).
 
     Returns:
         A `SubmissionResult`; it never raises for a broken submission.
@@ -63,163 +111,158 @@ def grade_submission(path, timeout=DEFAULT_CELL_TIMEOUT, profile="fast"):
     import nbformat
 
     path = pathlib.Path(path)
+    student = student or path.stem
+    limits = limits or Limits()
     try:
         notebook = nbformat.read(path, as_version=4)
+        notebook.cells  # noqa: B018 - a JSON file without cells is not a notebook
     except Exception as error:
-        return SubmissionResult(path, None, error=f"not a readable notebook ({error})")
-    name = _notebook_name(notebook, path)
+        return SubmissionResult(path, student, None, error=f"not a readable notebook ({error})")
+    name = submission.notebook_name(notebook, path)
     graded = exercises(name) if name else []
     if not graded:
-        return SubmissionResult(path, name, error="no coursekit exercises found in this notebook")
-    _restore_check_cells(notebook, graded)
-    error = _execute(notebook, path.parent, timeout, profile)
-    scores = tuple(_score(exercise, notebook, error) for exercise in graded)
-    return SubmissionResult(path, name, scores, error)
+        return SubmissionResult(
+            path, student, name, error="no coursekit exercises found in this notebook"
+        )
+    env = dict(os.environ, COURSEKIT_GRADING="1", COURSEKIT_PROFILE=profile, MPLBACKEND="Agg")
+    with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as folder:
+        checks = submission.restore_check_cells(notebook, graded, folder)
+        stop = execute(notebook, path.parent, limits, env, folder)
+        stopped = stop.describe(notebook, limits) if stop else ""
+        scores = []
+        for exercise in graded:
+            position = submission.position(notebook, checks.get(exercise.id))
+            reached = stop is None or (stop.cell is not None and stop.cell > position)
+            if exercise.kind == "code" and not reached and not _handed_in(folder, exercise):
+                scores.append(ExerciseScore(exercise, 0, "not run", (f"Not graded: {stopped}.",)))
+                continue
+            scores.append(_score(exercise, notebook, position, folder, limits, path.parent, env))
+    return SubmissionResult(
+        path, student, name, tuple(scores), stopped, submission.notes(notebook, limits)
+    )
 
 
-def grade(paths, out, timeout=DEFAULT_CELL_TIMEOUT, profile="fast", log=print):
-    """Grades several submissions and writes one CSV row per submission.
+def grade(
+    submissions,
+    out,
+    limits=None,
+    profile="fast",
+    jobs=1,
+    hidden_tests=None,
+    feedback=None,
+    json_out=None,
+    log=print,
+):
+    """Grades submitted notebooks and writes the CSV, the JSON and the feedback files.
 
     Args:
-        paths: submitted notebooks.
-        out: the CSV file to write.
-        timeout: seconds each cell may run.
+        submissions: notebook files and folders of them (see `collect_submissions`).
+        out: the CSV file to write (one row per student).
+        limits: the per-cell time limit and memory cap (default: `Limits()`).
         profile: the coursekit profile notebooks run with.
+        jobs: how many submissions are graded at once, each in its own process.
+        hidden_tests: a hidden-tests file (see `coursekit.grading.hidden`), or `None`.
+        feedback: the folder for one Markdown file per student
+            (default: `feedback/` next to `out`).
+        json_out: the JSON file with every check's messages (default: `out` with `.json`).
         log: where progress lines go (`print` by default).
 
     Returns:
-        The list of `SubmissionResult`s, in the order given.
+        The list of `SubmissionResult`s, in the order `collect_submissions` lists them.
     """
-    results = []
-    for index, path in enumerate(paths, start=1):
-        result = grade_submission(path, timeout, profile)
-        results.append(result)
-        log(f"[{index}/{len(paths)}] {summary_line(result)}")
-    write_csv(results, out)
+    from coursekit.grading import outputs
+
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1. Received: jobs={jobs}")
+    limits = limits or Limits()
+    found = collect_submissions(submissions)
+    tasks = [(path, limits, profile, student) for student, path in found]
+    with contextlib.ExitStack() as stack:
+        if hidden_tests is not None:
+            stack.enter_context(HiddenTests(hidden_tests))
+        if jobs == 1 or len(tasks) < 2:
+            graded = map(_grade_task, tasks)
+        else:
+            pool = stack.enter_context(
+                concurrent.futures.ProcessPoolExecutor(
+                    max_workers=jobs,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker,
+                    initargs=(hidden_tests,),
+                )
+            )
+            graded = pool.map(_grade_task, tasks)
+        results = []
+        for index, result in enumerate(graded, start=1):
+            results.append(result)
+            log(f"[{index}/{len(tasks)}] {summary_line(result)}")
+        out = pathlib.Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        outputs.write_csv(results, out)
+        outputs.write_json(results, json_out or out.with_suffix(".json"), limits, profile)
+        outputs.write_feedback(results, feedback or out.parent / "feedback")
     return results
 
 
 def summary_line(result):
     """One line per submission: points and a mark per exercise."""
     if result.error and not result.scores:
-        return f"{result.path.name}: not graded: {result.error}"
+        return f"{result.student} ({result.path.name}): not graded: {result.error}"
     marks = " ".join(f"{item.exercise.id}{_MARKS.get(item.status, '✘')}" for item in result.scores)
     problem = f" ({result.error})" if result.error else ""
-    return f"{result.path.name}: {result.auto_score}/{result.auto_max} points  {marks}{problem}"
-
-
-def write_csv(results, out):
-    """Writes per-exercise scores and totals; hand-graded answers are left blank."""
-    columns = sorted(
-        {item.exercise.id for result in results for item in result.scores},
-        key=lambda exercise_id: tuple(int(part) for part in exercise_id.split(".")),
+    return (
+        f"{result.student} ({result.path.name}): {result.auto_score}/{result.auto_max} points"
+        f"  {marks}{problem}"
     )
-    with open(out, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["submission", "notebook", *columns, "auto_score", "auto_max", "problems"])
-        for result in results:
-            by_id = {item.exercise.id: item for item in result.scores}
-            cells = [_csv_score(by_id.get(exercise_id)) for exercise_id in columns]
-            writer.writerow(
-                [
-                    result.path.name,
-                    result.notebook or "",
-                    *cells,
-                    result.auto_score,
-                    result.auto_max,
-                    result.error,
-                ]
-            )
 
 
-def _csv_score(item):
-    if item is None or item.score is None:
-        return ""
-    return item.score
+def _start_worker(hidden_tests):
+    if hidden_tests is not None:
+        HiddenTests(hidden_tests)  # kept for the life of the worker process
 
 
-def _notebook_name(notebook, path):
-    """The notebook's stem: from its metadata, its exercise cells, or its file name."""
-    name = notebook.metadata.get("coursekit", {}).get("notebook")
-    if name:
-        return name
-    known = {exercise.id: exercise for exercise in exercises()}
-    for cell in notebook.cells:
-        _, exercise_id = _role(cell)
-        if exercise_id in known:
-            return known[exercise_id].notebook
-    match = _NOTEBOOK_NAME.match(path.stem)
-    return match.group(1) if match else None
-
-
-def _restore_check_cells(notebook, graded):
-    """Puts back the instructor's check cell of every coding exercise.
-
-    The restored cell imports `check` itself, so a notebook that deleted the import
-    or rebound the name still runs the real check.
-    """
-    import nbformat
-
-    for exercise in graded:
-        if exercise.kind != "code":
-            continue
-        source = f'from coursekit.grading import check\ncheck("{exercise.id}", {exercise.target})'
-        cells = [cell for cell in notebook.cells if _role(cell) == ("check", exercise.id)]
-        for cell in cells:
-            cell.cell_type, cell.source = "code", source
-            cell.setdefault("outputs", [])
-            cell.setdefault("execution_count", None)
-        if not cells:
-            cell = nbformat.v4.new_code_cell(source)
-            cell.metadata["coursekit"] = {"exercise": exercise.id, "role": "check"}
-            notebook.cells.append(cell)
-
-
-def _execute(notebook, cwd, timeout, profile):
-    """Runs every cell, errors included; returns why execution stopped early, if it did."""
-    from nbclient import NotebookClient
-    from nbclient.exceptions import DeadKernelError
-
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    env = dict(os.environ, COURSEKIT_GRADING="1", COURSEKIT_PROFILE=profile, MPLBACKEND="Agg")
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        allow_errors=True,
-        interrupt_on_timeout=True,
-        resources={"metadata": {"path": str(cwd)}},
-    )
+def _grade_task(task):
+    path, limits, profile, student = task
     try:
-        # The kernel's own start-up chatter is of no use in a grade report.
-        client.execute(env=env, stderr=subprocess.DEVNULL)
-    except DeadKernelError:
-        return "the kernel died while running the notebook"
-    except Exception as error:
-        return f"execution stopped: {type(error).__name__}: {error}"
-    return ""
-
-
-def _score(exercise, notebook, execution_error):
-    if exercise.kind == "written":
-        return ExerciseScore(exercise, None, "hand-graded")
-    cell = next(cell for cell in notebook.cells if _role(cell) == ("check", exercise.id))
-    errors = [output for output in cell.get("outputs", []) if output.get("output_type") == "error"]
-    if cell.get("execution_count") is None:
-        return ExerciseScore(
-            exercise, 0, "not run", execution_error or "the check cell did not run"
+        return grade_submission(path, limits, profile, student)
+    except Exception as error:  # a grader bug must not cost the rest of the batch
+        return SubmissionResult(
+            pathlib.Path(path), student, None, error=f"grading failed: {error!r}"
         )
-    if errors and errors[0]["ename"] == "KeyboardInterrupt":
-        return ExerciseScore(exercise, 0, "failed", "the check ran past the cell time limit")
-    if errors:
-        message = f"{errors[0]['ename']}: {errors[0]['evalue']}".strip()
-        status = "not attempted" if "not attempted yet" in message else "failed"
-        return ExerciseScore(exercise, 0, status, message)
-    return ExerciseScore(exercise, exercise.points, "passed")
 
 
-def _role(cell):
-    tag = cell.get("metadata", {}).get("coursekit", {})
-    return tag.get("role"), tag.get("exercise")
+def _score(exercise, notebook, position, folder, limits, cwd, env):
+    if exercise.kind == "written":
+        return ExerciseScore(exercise, None, "hand-graded", ("Graded by hand.",))
+    if _handed_in(folder, exercise):
+        try:
+            saved = handin.path_for(folder, exercise.id)
+            result = check_hand_in(exercise, saved, limits, cwd, env)
+        except Exception as error:
+            return ExerciseScore(exercise, 0, "error", (f"The check itself failed: {error!r}",))
+        return ExerciseScore(exercise, result.score, result.status, tuple(result.messages))
+    errors = [
+        output
+        for output in notebook.cells[position].get("outputs", [])
+        if output.get("output_type") == "error"
+    ]
+    added = notebook.cells[position].metadata["coursekit"].get("added", False)
+    if errors and errors[0]["ename"] == "NameError" and added:
+        message = (
+            f"`{exercise.target}` is not defined in the notebook: write it in the exercise's cell."
+        )
+    elif errors and errors[0]["ename"] == "NameError":
+        message = (
+            f"`{exercise.target}` was not defined when its check cell "
+            f"({cell_name(notebook, position, first_line=False)}) ran: define it in the "
+            "exercise's cell above the check (the notebook runs from top to bottom)."
+        )
+    elif errors:
+        message = f"The check cell failed: {errors[0]['ename']}: {errors[0]['evalue']}".strip()
+    else:
+        message = "The check cell did not run."
+    return ExerciseScore(exercise, 0, "failed", (message,))
+
+
+def _handed_in(folder, exercise):
+    return handin.path_for(folder, exercise.id).exists()

@@ -56,6 +56,10 @@ class Exercise:
     hints: tuple = ()
     compare: Callable | None = None
 
+    def __reduce__(self):
+        # Pickled by id, so results sent between grading processes stay small.
+        return (get_exercise, (self.id,))
+
     @property
     def kind(self):
         """`"code"` for autograded exercises, `"written"` for hand-graded answers."""

@@ -9,7 +9,9 @@ import traceback
 import numpy as np
 
 from coursekit.grading.compare import describe, mismatch
+from coursekit.grading.plain import dumps, loads
 from coursekit.grading.registry import get_exercise
+from coursekit.grading.tripwire import ReferenceTrap, resolve, trap_targets
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 # Tracebacks are reported at the deepest frame outside coursekit and the libraries.
@@ -78,11 +80,29 @@ class CheckResult:
         return [summary, *failures]
 
 
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What one call of a student's function did.
+
+    Attributes:
+        value: what it returned (reduced to plain data by the caller).
+        error: how it failed, e.g. `"raised IndexError: ... (in `f`, line 3)."`.
+        not_implemented: it raised `NotImplementedError`.
+        changed_inputs: it modified the arrays it was given.
+    """
+
+    value: object = None
+    error: str = ""
+    not_implemented: bool = False
+    changed_inputs: bool = False
+
+
 def run_check(exercise_id, candidate):
     """Tests a student's function against the exercise's reference.
 
     Nothing is printed and nothing is raised for a wrong answer: the result says
-    what passed and what failed.
+    what passed and what failed. A function that calls the coursekit reference it
+    should re-implement does not pass.
 
     Args:
         exercise_id: the exercise, e.g. `"01.2"`.
@@ -111,42 +131,117 @@ def run_check(exercise_id, candidate):
             f"not {describe(candidate)}.",
         )
     if candidate is exercise.reference:
-        return CheckResult(
-            exercise,
-            FAILED,
-            problem=f"That is coursekit's own `{exercise.target}`: "
-            "write your own version in the exercise cell.",
-        )
+        return CheckResult(exercise, FAILED, problem=_calls_reference_problem(exercise))
+    cases = exercise.cases()
+    with ReferenceTrap(resolve(trap_targets(exercise))) as trap:
+        outcomes = call_cases(candidate, cases, reduce=lambda value: loads(dumps(value)))
+    return judge(exercise, cases, outcomes, called_reference=trap.triggered)
+
+
+def call_cases(candidate, cases, reduce, on_outcome=None):
+    """Calls the student's function on each case; stops early if it is not attempted.
+
+    Args:
+        candidate: the student's function.
+        cases: the `Case`s to call it with.
+        reduce: turns a returned value into what the comparison sees.
+        on_outcome: called with each `Outcome` as soon as it is known.
+
+    Returns:
+        A list of `Outcome`s, one per case called.
+    """
+    outcomes = []
+    for case in cases:
+        outcome = _call(candidate, case, reduce)
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+        if outcome.not_implemented and len(outcomes) == 1:
+            break
+    return outcomes
+
+
+def judge(exercise, cases, outcomes, called_reference=False, hidden=()):
+    """Compares the outcomes of the student's function with the reference.
+
+    Args:
+        exercise: the `Exercise`.
+        cases: the `Case`s, in the order they were called.
+        outcomes: an `Outcome` per case called (there may be fewer than cases).
+        called_reference: the function called the coursekit reference.
+        hidden: indices of hidden cases, reported without their inputs or values.
+
+    Returns:
+        A `CheckResult`.
+    """
+    if called_reference:
+        return CheckResult(exercise, FAILED, problem=_calls_reference_problem(exercise))
+    if outcomes and outcomes[0].not_implemented:
+        return CheckResult(exercise, NOT_ATTEMPTED)
+    hidden_numbers = {index: number for number, index in enumerate(sorted(hidden), start=1)}
     results = []
-    for case in exercise.cases():
-        outcome = _run_case(exercise, case, candidate)
-        if outcome is None:  # NotImplementedError
-            if not results:
-                return CheckResult(exercise, NOT_ATTEMPTED)
-            outcome = CaseResult(case.description, False, "raised NotImplementedError.")
-        results.append(outcome)
-    status = PASSED if all(result.passed for result in results) else FAILED
-    return CheckResult(exercise, status, tuple(results))
+    for index, (case, outcome) in enumerate(zip(cases, outcomes, strict=False)):
+        result = _judge_case(exercise, case, outcome)
+        if index in hidden_numbers:
+            result = _conceal(result, hidden_numbers[index], outcome)
+        results.append(result)
+    passed = len(results) == len(cases) and all(result.passed for result in results)
+    return CheckResult(exercise, PASSED if passed else FAILED, tuple(results))
 
 
-def _run_case(exercise, case, candidate):
-    expected = exercise.reference(*case.args, **case.kwargs)
+def _call(candidate, case, reduce):
     args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
     try:
         got = candidate(*args, **kwargs)
     except NotImplementedError:
-        return None
-    except Exception as error:
-        return CaseResult(case.description, False, _describe_error(error))
+        return Outcome(not_implemented=True)
+    except (Exception, SystemExit) as error:
+        return Outcome(error=_describe_error(error))
+    changed = not _same_values((args, kwargs), (case.args, case.kwargs))
+    return Outcome(value=reduce(got), changed_inputs=changed)
+
+
+def _judge_case(exercise, case, outcome):
+    if outcome.not_implemented:
+        return CaseResult(case.description, False, "raised NotImplementedError.")
+    if outcome.error:
+        return CaseResult(case.description, False, outcome.error)
+    expected = exercise.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
     compare = exercise.compare or mismatch
-    problem = compare(got, expected)
-    if problem is None and not _same_values((args, kwargs), (case.args, case.kwargs)):
+    problem = compare(outcome.value, expected)
+    if problem is None and outcome.changed_inputs:
         message = "the function changed its input arrays; compute into a new array instead."
         return CaseResult(case.description, False, message)
     if problem is None:
         return CaseResult(case.description, True)
-    hints = [hint.message for hint in exercise.hints if _matches(compare, hint.wrong, case, got)]
+    hints = [
+        hint.message
+        for hint in exercise.hints
+        if _matches(compare, hint.wrong, case, outcome.value)
+    ]
     return CaseResult(case.description, False, " ".join([problem, *hints]))
+
+
+def _conceal(result, number, outcome):
+    """A hidden case's result, saying what kind of failure but nothing about its data."""
+    description = f"hidden test {number}"
+    if result.passed:
+        return CaseResult(description, True)
+    if outcome.error:
+        message = outcome.error.split(":", 1)[0] + "."
+    elif outcome.changed_inputs:
+        message = "the function changed its input arrays."
+    else:
+        message = "the result is not the expected one."
+    return CaseResult(description, False, message)
+
+
+def _calls_reference_problem(exercise):
+    return (
+        f"Your `{exercise.target}` uses coursekit's own `{exercise.target}`, which this "
+        "exercise asks you to write yourself: no points until your function computes "
+        "the result on its own."
+    )
 
 
 def _matches(compare, wrong, case, got):
