@@ -5,6 +5,20 @@ Inputs are NHWC (`batch, height, width, channels`) and kernels HWIO
 matches the corresponding Keras layer to floating-point round-off.
 """
 
+from coursekit.scratch.classification import (
+    cross_entropy,
+    median_frequency_weights,
+    softmax,
+    top_k_error,
+)
 from coursekit.scratch.convolution import conv2d
+from coursekit.scratch.crops import ten_crop
 
-__all__ = ["conv2d"]
+__all__ = [
+    "conv2d",
+    "cross_entropy",
+    "median_frequency_weights",
+    "softmax",
+    "ten_crop",
+    "top_k_error",
+]
