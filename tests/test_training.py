@@ -115,11 +115,19 @@ def test_early_stopping_restores_the_weights_of_the_best_epoch(blobs):
     assert not np.array_equal(model.get_weights()[0], snapshots[-1][0])
 
 
-def test_acceleration_is_off_on_a_cpu_and_follows_a_gpu():
-    assert training.acceleration(has_gpu=False) == training.Acceleration(False, False)
-    assert training.acceleration(has_gpu=True) == training.Acceleration(True, True)
-    assert training.acceleration(False, None, has_gpu=True) == training.Acceleration(False, True)
-    assert training.acceleration() == training.Acceleration(False, False)  # the test machine
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ({"has_gpu": False, "backend": "tensorflow"}, (False, False)),
+        ({"has_gpu": True, "backend": "tensorflow"}, (True, True)),
+        ({"mixed_precision": False, "has_gpu": True, "backend": "tensorflow"}, (False, True)),
+        ({"jit_compile": True, "has_gpu": False, "backend": "tensorflow"}, (False, True)),
+        ({"has_gpu": False, "backend": "jax"}, (False, True)),
+        ({"has_gpu": True, "backend": "torch"}, (True, False)),
+    ],
+)
+def test_acceleration_follows_the_gpu_and_the_backend(arguments, expected):
+    assert training.acceleration(**arguments) == training.Acceleration(*expected)
 
 
 def test_mixed_precision_and_xla_can_be_forced(blobs):
@@ -140,12 +148,13 @@ def test_mixed_precision_and_xla_can_be_forced(blobs):
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
 
 
-def test_xla_is_switched_off_on_a_model_compiled_with_it(blobs):
+def test_fit_applies_its_xla_decision_to_a_model_compiled_otherwise(blobs):
     train, _ = blobs
+    wanted = training.acceleration().jit_compile  # off on a CPU with TensorFlow
     model = build_classifier()
-    model.jit_compile = True
+    model.jit_compile = not wanted
     training.fit(model, train, profile="fast", epochs=1, progress="none")
-    assert model.jit_compile is False
+    assert model.jit_compile is wanted
 
 
 @pytest.mark.parametrize(

@@ -27,34 +27,41 @@ class Acceleration:
     jit_compile: bool
 
 
-def acceleration(mixed_precision=None, jit_compile=None, has_gpu=None):
+def acceleration(mixed_precision=None, jit_compile=None, has_gpu=None, backend=None):
     """Decides on mixed precision and XLA: on with a GPU, off on a CPU, unless told otherwise.
 
     On a GPU, float16 matrix products run on tensor cores at several times the
     float32 speed and XLA fuses small operations into fewer kernels. On a CPU,
     float16 arithmetic is emulated (slower than float32) and XLA's compile time
-    rarely pays back for the small models a CPU trains.
+    rarely pays back for the small models a CPU trains. Two backend rules: JAX
+    always compiles with XLA (without it, every operation runs eagerly), and
+    PyTorch's `jit_compile` means `torch.compile`, which stays off unless asked for.
 
     Args:
         mixed_precision: `True` or `False` to decide yourself; `None` follows the GPU.
         jit_compile: the same for XLA.
         has_gpu: whether a GPU is present; `None` asks the Keras backend.
+        backend: the Keras backend's name; `None` asks Keras.
 
     Returns:
         An `Acceleration`.
 
     Example:
 
-    >>> acceleration(has_gpu=False)
+    >>> acceleration(has_gpu=False, backend="tensorflow")
     Acceleration(mixed_precision=False, jit_compile=False)
-    >>> acceleration(jit_compile=True, has_gpu=False)
+    >>> acceleration(jit_compile=True, has_gpu=False, backend="tensorflow")
+    Acceleration(mixed_precision=False, jit_compile=True)
+    >>> acceleration(has_gpu=False, backend="jax")
     Acceleration(mixed_precision=False, jit_compile=True)
     """
     if has_gpu is None:
         has_gpu = bool(environment.gpu_names())
+    backend = backend or keras.backend.backend()
+    xla_pays = backend == "jax" or (backend == "tensorflow" and has_gpu)
     return Acceleration(
         mixed_precision=has_gpu if mixed_precision is None else bool(mixed_precision),
-        jit_compile=has_gpu if jit_compile is None else bool(jit_compile),
+        jit_compile=xla_pays if jit_compile is None else bool(jit_compile),
     )
 
 
@@ -101,7 +108,8 @@ def fit(
             its name contains "acc").
         mixed_precision: `None` (on with a GPU when `model` is a function), `True`
             or `False`.
-        jit_compile: XLA compilation: `None` (on with a GPU), `True` or `False`.
+        jit_compile: XLA compilation: `None` (on with a GPU; always on with JAX),
+            `True` or `False`.
         strategy: a `tf.distribute` strategy such as `MirroredStrategy` (several
             GPUs) or `MultiWorkerMirroredStrategy` (several machines), or `None`.
         progress: `"auto"` (curves in a notebook, a line per epoch elsewhere),

@@ -37,7 +37,7 @@ profile = coursekit.setup(seed=0)
 # | 02 | Pooling and downsampling *(in preparation)* | strided convolution, max and average pooling, translation invariance, global pooling |
 # | 03 | Backpropagation in CNNs *(in preparation)* | ReLU, max-pool gradient routing, convolution backward as a convolution with the flipped kernel, gradient checking |
 # | 04 | Regularisation *(in preparation)* | bias and variance, L1/L2, dropout, early stopping, batch and layer normalisation, data augmentation |
-# | 05 | Training a CNN *(in preparation)* | an ImageNet-style pipeline: preprocessing, softmax and cross-entropy, initialisation, optimisers, class balancing, test-time augmentation, top-1/top-5 error |
+# | 05 | [Training a CNN](05_training_a_cnn.ipynb) | an ImageNet-style pipeline: softmax and cross-entropy, mean image and per-channel mean, initialisation, SGD/momentum/RMSprop/Adam, learning-rate schedules, batch size, median-frequency class weights, top-1/top-5 error, confusion matrix, ten-crop test-time augmentation, ImageNet results and humans |
 # | 06 | CNN architectures *(in preparation)* | LeNet-5, AlexNet, VGG, GoogLeNet, ResNet, DenseNet, transfer learning |
 # | 07 | Object detection *(in preparation)* | boxes, IoU, NMS, anchors, the R-CNN family, YOLO, SSD, mAP |
 # | 08 | Semantic segmentation *(in preparation)* | FCN, upsampling, transposed convolution, U-Net, mIoU |
