@@ -72,7 +72,7 @@ from coursekit.scratch.crops import CROP_NAMES
 #
 # The profile decides the data: the embedded handwritten digits in the `fast` profile,
 # CIFAR-10 (60,000 colour photographs of 10 classes) in `default` when it is already
-# downloaded, and CIFAR-10 downloaded on demand in `full`. Set `DATASET = "imagenette"`
+# downloaded (the digits otherwise), and CIFAR-10 downloaded on demand in `full`. Set `DATASET = "imagenette"`
 # to train on a 10-class subset of ImageNet instead, in the `full` profile on a GPU.
 
 # %%
@@ -113,9 +113,10 @@ print(
 # %% [markdown]
 # Our network follows the pattern at a small scale: three stages of a 3x3 convolution
 # with ReLU and 2x2 max pooling, then one hidden fully connected layer and a softmax
-# output. It reads 28x28 crops of the 32x32 images: training uses random crops (a
-# cheap augmentation), testing uses the centre crop or, in section 7, all ten standard
-# crops. The width (filters in the first stage) follows the profile.
+# output. It reads crops 4 pixels smaller than the images (28x28 crops of 32x32
+# digits or CIFAR-10 images): training uses random crops (a cheap augmentation),
+# testing uses the centre crop or, in section 7, all ten standard crops. The width
+# (filters in the first stage) follows the profile.
 
 # %%
 IMAGE_SIZE = dataset.image_shape[0]
@@ -200,17 +201,16 @@ def softmax(logits, axis=-1):
 check("05.1", softmax)
 
 # %% [markdown]
-# Keras agrees (its softmax subtracts the maximum too):
+# Keras agrees with the course's reference, `scratch.softmax` (Keras subtracts the
+# maximum too):
 
 # %%
 rng = np.random.default_rng(0)
 logits = rng.normal(size=(4, num_classes)) * 20
 keras_probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(logits))
-print(
-    "largest difference from keras.ops.softmax:",
-    np.abs(softmax(logits) - keras_probabilities).max(),
-)
-assert np.allclose(scratch.softmax(logits), keras_probabilities, atol=1e-6)
+difference = np.abs(scratch.softmax(logits) - keras_probabilities).max()
+print("largest difference from keras.ops.softmax:", difference)
+assert difference < 1e-6
 
 # %% [markdown]
 # The **cross-entropy** measures how far the predicted distribution $p$ is from the
@@ -350,7 +350,7 @@ plt.show()
 # own mean is worse: a prediction then depends on which other images share the batch.
 # We train the model now, then show that second mistake with it.
 #
-# The training pipeline subtracts the training mean, takes random 28x28 crops (and, for
+# The training pipeline subtracts the training mean, takes random crops (and, for
 # photographs, random left-right flips; a mirrored digit is not the same digit), and
 # shuffles every epoch. `training.fit` wraps `keras.Model.fit`: epochs and batch size
 # come from the profile, a live plot shows the curves, and early stopping keeps the
@@ -371,8 +371,17 @@ history = training.fit(build_cnn, train_batches, (centre_crop(x_val), y_val), pr
 model = history.model
 
 # %% [markdown]
-# Now the mistake. We classify the same test images twice with batch statistics: once
-# in the first half of the test set and once in a batch mixed with other images, each
+# Now the mistakes. A mean over all the data differs from the training mean only a
+# little here, which is what makes the leak easy to miss:
+
+# %%
+all_images = np.concatenate([dataset.x_train, dataset.x_val, dataset.x_test])
+leak = np.abs(data.mean_image(all_images) - mean).max()
+print(f"mean image over all splits vs training split: largest difference {leak:.4f}")
+
+# %% [markdown]
+# Batch statistics do visible damage. We classify the same test images twice, once in
+# the first half of the test set and once in a batch mixed with other images, each
 # batch centred on its own mean. The right way, the training mean, gives one answer per
 # image whatever its company:
 
