@@ -63,6 +63,15 @@ def test_fit_builds_the_model_from_a_function_and_returns_it(blobs):
     assert iterations == 2 * 2  # 2 epochs of 2 steps
 
 
+def test_fit_passes_sample_weights_on(blobs):
+    (x, y), _ = blobs
+    ignored = np.zeros(len(x), "float32")  # every example weighted 0: a zero loss
+    history = training.fit(build_classifier(), (x, y, ignored), profile="fast", progress="none")
+    assert history.history["loss"] == [0.0, 0.0]
+    with pytest.raises(ValueError, match="a tuple of 1"):
+        training.fit(build_classifier(), (x,), profile="fast", progress="none")
+
+
 def test_fit_writes_one_line_per_epoch_outside_notebooks(blobs, capsys):
     train, validation = blobs
     training.fit(build_classifier(), train, validation, "fast", epochs=3)

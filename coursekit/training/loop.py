@@ -178,13 +178,25 @@ def fit(
     elif progress == "log":
         added.append(EpochLog())
     return model.fit(
-        *(train if isinstance(train, tuple) else (train,)),
+        **_inputs(train),
         validation_data=validation,
         epochs=epochs or profile.epochs,
         callbacks=[*added, *callbacks],
         verbose=0,
         **fit_kwargs,
     )
+
+
+def _inputs(train):
+    """`model.fit`'s data arguments for `(x, y)`, `(x, y, sample_weight)` or a dataset."""
+    if not isinstance(train, tuple):
+        return {"x": train}
+    if len(train) not in (2, 3):
+        raise ValueError(
+            "Training arrays must be (x, y) or (x, y, sample_weight). "
+            f"Received: a tuple of {len(train)}"
+        )
+    return dict(zip(("x", "y", "sample_weight"), train, strict=False))
 
 
 def _is_builder(model):
