@@ -210,3 +210,67 @@ def _size_sentence(input_size, kernel_size, strides, padding, dilation_rate, out
         f"A {kernel_size}x{kernel_size} kernel (span {span}) with stride {strides}, "
         f"padding {padding!r} and dilation {dilation_rate} gives {output_size} outputs per side."
     )
+
+
+def plot_confusion_matrix(labels, predictions, class_names, ax=None, normalize=True, caption=None):
+    """Draws a confusion matrix: rows are true classes, columns predicted classes.
+
+    Drawn with matplotlib alone (no seaborn needed): each cell is shaded by its
+    value and labelled with it.
+
+    Args:
+        labels: integer array `(N,)` of true classes.
+        predictions: integer array `(N,)` of predicted classes.
+        class_names: the name of each class.
+        ax: the axes to draw on (a new figure when `None`).
+        normalize: show each row as fractions of that class (its recall on the
+            diagonal) instead of counts.
+        caption: a sentence under the figure.
+
+    Returns:
+        The confusion matrix `(num_classes, num_classes)` as drawn (counts, or row
+        fractions with `normalize`).
+
+    Raises:
+        ValueError: if a label or prediction is not an index into `class_names`.
+
+    Example:
+
+    >>> matrix = plot_confusion_matrix(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]),
+    ...                                ["cat", "dog"], normalize=False)
+    >>> matrix
+    array([[1, 1],
+           [0, 2]])
+    """
+    num_classes = len(class_names)
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    for name, values in (("labels", labels), ("predictions", predictions)):
+        if values.size and (values.min() < 0 or values.max() >= num_classes):
+            raise ValueError(
+                f"`{name}` must be class indices in [0, {num_classes}) for {num_classes} class "
+                f"names. Received: {name} from {values.min()} to {values.max()}"
+            )
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (labels, predictions), 1)
+    if normalize:
+        matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    if ax is None:
+        side = 1.0 + 0.45 * num_classes
+        _, ax = plt.subplots(figsize=(side + 1.0, side))
+    image = ax.imshow(matrix, cmap="Blues", vmin=0)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    threshold = matrix.max() / 2 if matrix.size else 0
+    for (row, col), value in np.ndenumerate(matrix):
+        text = f"{value:.2f}".lstrip("0") if normalize else str(value)
+        if value == 0:
+            text = "0"
+        color = "white" if value > threshold else "black"
+        ax.text(col, row, text, ha="center", va="center", fontsize=7, color=color)
+    ax.set_xticks(range(num_classes), class_names, rotation=90 if num_classes > 10 else 0)
+    ax.set_yticks(range(num_classes), class_names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.figure.tight_layout()
+    if caption:
+        add_caption(ax.figure, caption)
+    return matrix

@@ -7,8 +7,15 @@ floating-point round-off.
 """
 
 from coursekit.scratch.activations import relu, relu_backward
+from coursekit.scratch.classification import (
+    cross_entropy,
+    median_frequency_weights,
+    softmax,
+    top_k_error,
+)
 from coursekit.scratch.convolution import conv2d
 from coursekit.scratch.convolution_backward import conv2d_backward
+from coursekit.scratch.crops import ten_crop
 from coursekit.scratch.gradient_check import numerical_gradient, relative_error
 from coursekit.scratch.normalisation import batch_norm, layer_norm
 from coursekit.scratch.pooling import (
@@ -25,14 +32,19 @@ __all__ = [
     "batch_norm",
     "conv2d",
     "conv2d_backward",
+    "cross_entropy",
     "dropout",
     "early_stopping_epoch",
     "layer_norm",
     "max_pool2d",
     "max_pool2d_backward",
+    "median_frequency_weights",
     "numerical_gradient",
     "regularized_update",
     "relative_error",
     "relu",
     "relu_backward",
+    "softmax",
+    "ten_crop",
+    "top_k_error",
 ]

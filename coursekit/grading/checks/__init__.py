@@ -3,6 +3,7 @@
 from coursekit.grading.checks import (  # noqa: F401
     arithmetic,
     backprop,
+    classification,
     convolution,
     convolution_backward,
     early_stopping,
