@@ -219,6 +219,8 @@ def test_relative_error_is_the_largest_elementwise_ratio():
             lambda: scatter_windows(np.zeros((1, 2, 2, 1, 3, 3)), (1, 5, 5, 1), 3),
             "Received: window_values.shape",
         ),
+        (lambda: numerical_gradient(np.sum, np.ones(3), h=0.0), "Received: h=0.0"),
+        (lambda: numerical_gradient(np.abs, np.ones(3)), r"Received: a value of shape \(3,\)"),
     ],
 )
 def test_bad_shapes_say_what_was_received(call, message):

@@ -6,6 +6,12 @@ import numpy as np
 def relu(x):
     """Returns `max(0, x)` element-wise, like `keras.activations.relu`.
 
+    Args:
+        x: an array of any shape.
+
+    Returns:
+        A new array of the shape and dtype of `x`.
+
     Example:
 
     >>> relu(np.array([-2.0, 0.0, 3.0]))

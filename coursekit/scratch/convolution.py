@@ -40,14 +40,7 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
     >>> conv2d(x, kernel, strides=2, padding="same").shape
     (1, 2, 2, 1)
     """
-    x = np.asarray(x)
-    kernel = np.asarray(kernel)
-    if kernel.ndim != 4 or x.ndim != 4 or kernel.shape[2] != x.shape[3]:
-        raise ValueError(
-            "Expected x of shape (batch, height, width, channels) and kernel of shape "
-            "(kernel_h, kernel_w, channels, filters) with matching channels. "
-            f"Received: x.shape={x.shape}, kernel.shape={kernel.shape}."
-        )
+    x, kernel = check_conv_operands(x, kernel)
     windows = extract_windows(x, kernel.shape[:2], strides, padding, dilation_rate)
     output = np.einsum("nhwcuv,uvcf->nhwf", windows, kernel, optimize=True)
     if bias is not None:
@@ -58,3 +51,26 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
             )
         output = output + bias
     return output
+
+
+def check_conv_operands(x, kernel):
+    """Returns `x` and `kernel` as arrays after checking that they fit together (NHWC, HWIO).
+
+    Raises:
+        ValueError: naming both shapes, unless `x` is 4-D, `kernel` is 4-D and they
+            have the same number of input channels.
+
+    Example (3 input channels, but a kernel for 2):
+
+    >>> check_conv_operands(np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 2, 8)))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: Expected x of shape ... Received: x.shape=(1, 5, 5, 3), kernel.shape=(3, 3, 2, 8).
+    """
+    x, kernel = np.asarray(x), np.asarray(kernel)
+    if kernel.ndim != 4 or x.ndim != 4 or kernel.shape[2] != x.shape[3]:
+        raise ValueError(
+            "Expected x of shape (batch, height, width, channels) and kernel of shape "
+            "(kernel_h, kernel_w, channels, filters) with matching channels. "
+            f"Received: x.shape={x.shape}, kernel.shape={kernel.shape}."
+        )
+    return x, kernel

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from coursekit.scratch.convolution import check_conv_operands
 from coursekit.scratch.windows import extract_windows, scatter_windows
 
 
@@ -51,13 +52,8 @@ def conv2d_backward(grad_output, x, kernel, strides=1, padding="valid", dilation
     (array([[ 8., 12.],
            [20., 24.]]), array([4.]))
     """
-    grad_output, x, kernel = np.asarray(grad_output), np.asarray(x), np.asarray(kernel)
-    if kernel.ndim != 4 or x.ndim != 4 or kernel.shape[2] != x.shape[3]:
-        raise ValueError(
-            "Expected x of shape (batch, height, width, channels) and kernel of shape "
-            "(kernel_h, kernel_w, channels, filters) with matching channels. "
-            f"Received: x.shape={x.shape}, kernel.shape={kernel.shape}."
-        )
+    grad_output = np.asarray(grad_output)
+    x, kernel = check_conv_operands(x, kernel)
     windows = extract_windows(x, kernel.shape[:2], strides, padding, dilation_rate)
     expected = (*windows.shape[:3], kernel.shape[3])
     if grad_output.shape != expected:

@@ -22,22 +22,35 @@ def numerical_gradient(f, x, h=1e-5):
     Returns:
         A float64 array shaped like `x`.
 
+    Raises:
+        ValueError: if `h` is not a positive number, or `f` does not return one number.
+
     Example (the gradient of `sum(x**2)` is `2x`):
 
     >>> numerical_gradient(lambda a: np.sum(a**2), np.array([1.0, -2.0, 3.0])).round(6)
     array([ 2., -4.,  6.])
     """
+    if not h > 0:
+        raise ValueError(f"The step must be a positive number. Received: h={h!r}.")
     point = np.array(x, dtype=np.float64)  # a copy: the caller's x is never touched
     grad = np.zeros_like(point)
     for index in np.ndindex(point.shape):
         saved = point[index]
         point[index] = saved + h
-        above = f(point)
+        above = _scalar(f(point))
         point[index] = saved - h
-        below = f(point)
+        below = _scalar(f(point))
         point[index] = saved
         grad[index] = (above - below) / (2 * h)
     return grad
+
+
+def _scalar(value):
+    if np.ndim(value) != 0:
+        raise ValueError(
+            f"`f` must return one number (a loss). Received: a value of shape {np.shape(value)}."
+        )
+    return value
 
 
 def relative_error(a, b):
@@ -45,6 +58,15 @@ def relative_error(a, b):
 
     Around 1e-7 or less, two gradients agree; 1e-4 or more usually means a bug
     (unless the function has a kink, like ReLU at 0, close to the point).
+
+    Args:
+        a, b: two arrays of the same shape, e.g. an analytic and a numerical gradient.
+
+    Returns:
+        A float: the largest element-wise relative error (0.0 for empty arrays).
+
+    Raises:
+        ValueError: if the shapes differ.
 
     Example:
 

@@ -200,9 +200,15 @@ assert max_pooled[0, 1] == 5 and avg_pooled[0, 1] == 2
 # $1 + (55 - 3)/2 = 27$, a 27x27x96 output in which neighbouring windows share a row or
 # a column. Its authors reported slightly lower error with these overlapping windows
 # than with the usual 2x2, stride-2 ones.
+#
+# A shortcut often quoted for pooling, $\text{output} = \text{input} / S$, is exact only
+# when the window equals the stride and the stride divides the input. For AlexNet's
+# pooling it gives $55 / 2 = 27.5$, which is not a size at all; the formula gives 27.
 
 # %%
-print("AlexNet pool1:", arithmetic.pool_output_size(55, 3, strides=2))
+print(
+    "AlexNet pool1:", arithmetic.pool_output_size(55, 3, strides=2), "(input / stride:", 55 / 2, ")"
+)
 alexnet_pool = keras.layers.MaxPooling2D(3, strides=2)
 print("Keras:", alexnet_pool.compute_output_shape((None, 55, 55, 96)))
 assert alexnet_pool.compute_output_shape((None, 55, 55, 96)) == (None, 27, 27, 96)
@@ -309,7 +315,8 @@ assert np.array_equal(averaged[0, :, :, 0], [[3.0, 4.5], [7.5, 9.0]])
 # `pool_size` and `strides` are an int or an `(h, w)` pair, and `strides=None` means
 # `strides = pool_size`; `padding` is `"valid"` or `"same"` (pad with `-np.inf`).
 # `padding_amounts(size, pool_size, strides, padding)`, imported above, gives the cells
-# to add `(before, after)` along one axis. Loops are fine. Return a new float array.
+# to add `(before, after)` along one axis. Loops are fine. Return a new float NumPy array
+# of shape `(batch, out_height, out_width, channels)`.
 
 
 # %%
@@ -341,7 +348,9 @@ check("02.2", max_pool2d)
 # ### Exercise 2.3 – Average pooling from scratch (3 points)
 #
 # Write `avg_pool2d(x, pool_size, strides=None, padding="valid")` that returns the same
-# array as `keras.layers.AveragePooling2D`, with the same arguments as in Exercise 2.2.
+# array as `keras.layers.AveragePooling2D`, with the same arguments and the same kind of
+# result as in Exercise 2.2 (a new float array of shape `(batch, out_height, out_width,
+# channels)`).
 # With `"same"` padding, divide each window's sum by the number of real cells it covers.
 # (Hint: pool an array of ones padded with zeros to count them.)
 
@@ -580,7 +589,8 @@ plt.show()
 height, channels, filters = 56, 64, 64
 full_conv = height * height * filters * 3 * 3 * channels
 strided_conv = (height // 2) ** 2 * filters * 3 * 3 * channels
-pooling_ops = (height // 2) ** 2 * filters * 4  # four comparisons or additions per output
+# About four operations per output: three comparisons, or three additions and a division.
+pooling_ops = (height // 2) ** 2 * filters * 4
 
 edges = original["convolution, stride 1"]
 strongest = edges.max()

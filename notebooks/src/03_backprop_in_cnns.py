@@ -165,8 +165,9 @@ assert (
 # ### Exercise 3.1 – The gradient of ReLU (2 points)
 #
 # Write `relu_backward(grad_output, x)` returning $\partial L / \partial x$ for
-# `relu(x)`, given the upstream gradient `grad_output` (same shape as `x`). Use
-# derivative 0 at `x == 0`, as TensorFlow does. Return a new array.
+# `relu(x)`, given the upstream gradient `grad_output` (a float NumPy array of the same
+# shape as `x`, any number of dimensions). Use derivative 0 at `x == 0`, as TensorFlow
+# does. Return a new float array shaped like `x`, and leave both inputs unchanged.
 
 
 # %%
@@ -240,7 +241,8 @@ assert routed[0, 2, 2, 0] == 10 and np.count_nonzero(routed) == 1
 # returning $\partial L / \partial x$ for `max_pool2d(x, pool_size, strides, padding)`
 # (same arguments as in notebook 02; `grad_output` has the pooled shape). Route each
 # output's gradient to the first maximum of its window in row-major order, accumulate
-# where windows overlap, and send nothing to padded cells. Loops are fine.
+# where windows overlap, and send nothing to padded cells. Loops are fine. Return a new
+# float array shaped like `x`.
 
 
 # %%
@@ -498,9 +500,10 @@ for strides, padding, dilation_rate in [
 #
 # Write `conv2d_backward(grad_output, x, kernel, strides=1, padding="valid",
 # dilation_rate=1)` for `y = conv2d(x, kernel, bias, strides, padding, dilation_rate)`,
-# returning the tuple `(grad_x, grad_kernel, grad_bias)` of NumPy arrays shaped like `x`,
-# `kernel` and the bias. `strides` and `dilation_rate` are ints; `padding` is `"valid"`
-# or `"same"`.
+# returning the tuple `(grad_x, grad_kernel, grad_bias)` of float NumPy arrays shaped like
+# `x`, `kernel` and the bias, `(filters,)`. `x` is NHWC, `kernel` HWIO, `grad_output` has
+# the output's shape; `strides` and `dilation_rate` are ints; `padding` is `"valid"` or
+# `"same"`.
 #
 # A direct way: loop over the kernel taps $(u, v)$. Tap $(u, v)$ of every window reads
 # the slice `x_pad[:, u*d : u*d + s*(Ho-1) + 1 : s, v*d : v*d + s*(Wo-1) + 1 : s, :]`
@@ -704,9 +707,9 @@ check("03.4", numerical_gradient)
 # How the error depends on $h$: on a small smooth loss (a convolution followed by tanh)
 # with a known gradient, the centred difference gets down to a few $10^{-9}$ while the
 # one-sided one stops near $10^{-6}$. (The relative error is a maximum over all
-# elements, so the smallest gradients, whose relative error is largest, set it.) Below some $h$ both get *worse*: $f(x + h)$ and
-# $f(x - h)$ agree in more and more digits, and the rounding error of their difference,
-# divided by $h$, grows like $1/h$.
+# elements, so the smallest gradients, whose relative error is largest, set it.) Below
+# some $h$ both get *worse*: $f(x + h)$ and $f(x - h)$ agree in more and more digits, and
+# the rounding error of their difference, divided by $h$, grows like $1/h$.
 
 # %%
 x = rng.normal(size=(1, 5, 5, 2))

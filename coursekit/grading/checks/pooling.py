@@ -1,12 +1,11 @@
 """Exercises on pooling and downsampling (notebook 02)."""
 
-import math
-
 import numpy as np
 
 from coursekit import arithmetic
 from coursekit.grading.registry import Case, Exercise, Hint, register
 from coursekit.scratch import avg_pool2d, max_pool2d
+from coursekit.scratch.windows import padding_amounts
 
 NOTEBOOK_02 = "02_pooling_and_downsampling"
 
@@ -125,16 +124,11 @@ def _pad_with_zeros(pool):
             return pool(x, pool_size, strides, padding)
         (pool_h, pool_w) = arithmetic.as_pair(pool_size, "pool_size")
         (stride_h, stride_w) = arithmetic.as_pair(strides or pool_size, "strides")
-        pad_h = _same_padding(x.shape[1], pool_h, stride_h)
-        pad_w = _same_padding(x.shape[2], pool_w, stride_w)
+        pad_h = padding_amounts(x.shape[1], pool_h, stride_h, "same")
+        pad_w = padding_amounts(x.shape[2], pool_w, stride_w, "same")
         return pool(np.pad(x, ((0, 0), pad_h, pad_w, (0, 0))), pool_size, strides, "valid")
 
     return wrong
-
-
-def _same_padding(size, window, step):
-    total = max((math.ceil(size / step) - 1) * step + window - size, 0)
-    return total // 2, total - total // 2
 
 
 def _default_stride_one(pool):
