@@ -306,3 +306,22 @@ WRONG = {
         numerical_gradient_no_restore,
     ],
 }
+
+# Wrong answers whose check must name the mistake: (exercise, answer, words of the hint).
+HINTS = [
+    ("03.1", relu_backward_mask_only, "chain rule"),
+    ("03.1", relu_backward_passes_zero, "x > 0"),
+    ("03.1", relu_backward_masks_by_gradient, "forward input x"),
+    ("03.1", relu_backward_in_place, "changed its input"),
+    ("03.2", max_pool2d_backward_assigns, "accumulate with `+=`"),
+    ("03.2", max_pool2d_backward_every_tie, "only the first one"),
+    ("03.2", max_pool2d_backward_ignores_strides, "i * strides"),
+    ("03.3", conv2d_backward_unflipped_kernel, "kernel[::-1, ::-1]"),
+    ("03.3", conv2d_backward_forgets_bias, "grad_bias[f] sums"),
+    ("03.3", conv2d_backward_ignores_strides, "goes back to those cells"),
+    ("03.3", conv2d_backward_batch_mean, "not means"),
+    ("03.4", numerical_gradient_forward, "centred difference"),
+    ("03.4", numerical_gradient_divides_by_h, "divide by 2 * h"),
+    ("03.4", numerical_gradient_moves_everything, "one element at a time"),
+    ("03.4", numerical_gradient_no_restore, "changed its input"),
+]

@@ -242,3 +242,14 @@ WRONG = {
         receptive_field_as_float,
     ],
 }
+
+# Wrong answers whose check must name the mistake: (exercise, answer, words of the hint).
+HINTS = [
+    ("01.1", conv_output_size_true_division, "round down"),
+    ("01.2", conv2d_flipped_kernel, "cross-correlation"),
+    ("01.2", conv2d_forgets_bias, "bias"),
+    ("01.2", conv2d_pads_extra_zero_first, "extra zero goes after"),
+    ("01.2", conv2d_pads_in_place, "changed its input"),
+    ("01.3", conv_layer_stats_without_sharing, "share their filter"),
+    ("01.5", receptive_field_ignores_strides, "product of the strides"),
+]

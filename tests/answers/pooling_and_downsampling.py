@@ -173,3 +173,16 @@ WRONG = {
         avg_pool2d_as_list,
     ],
 }
+
+# Wrong answers whose check must name the mistake: (exercise, answer, words of the hint).
+HINTS = [
+    ("02.1", pool_output_size_default_stride_one, "strides = pool_size"),
+    ("02.1", pool_output_size_true_division, "round down"),
+    ("02.1", pool_output_size_same_keeps_size, "ceil(input_size / S)"),
+    ("02.2", max_pool2d_zero_padding, "-inf"),
+    ("02.2", max_pool2d_default_stride_one, "strides = pool_size"),
+    ("02.2", max_pool2d_across_channels, "each channel separately"),
+    ("02.3", avg_pool2d_counts_padding, "real cells"),
+    ("02.3", avg_pool2d_ignores_strides, "by `strides` cells"),
+    ("02.3", avg_pool2d_across_channels, "each channel separately"),
+]

@@ -233,3 +233,25 @@ WRONG = {
         ten_crop_as_list,
     ],
 }
+
+# Wrong answers whose check must name the mistake: (exercise, answer, words of the hint).
+HINTS = [
+    ("05.1", softmax_without_max_subtraction, "Subtract the largest score"),
+    ("05.1", softmax_global_max, "not of the whole array"),
+    ("05.1", softmax_always_last_axis, "`axis` argument"),
+    ("05.2", cross_entropy_summed, "Average the per-example losses"),
+    ("05.2", cross_entropy_unclipped, "Clip the probabilities"),
+    ("05.2", cross_entropy_over_all_classes, "Only the true class"),
+    ("05.2", cross_entropy_picks_a_matrix, "one entry per row"),
+    ("05.4", median_frequency_weights_inverted, "inverted"),
+    ("05.4", median_frequency_weights_mean, "not the mean"),
+    ("05.4", median_frequency_weights_no_median, "median class gets weight 1"),
+    ("05.4", median_frequency_weights_absent_in_median, "stays out of the median"),
+    ("05.5", top_k_error_off_by_one, "Off by one"),
+    ("05.5", top_k_error_returns_accuracy, "1 - accuracy"),
+    ("05.5", top_k_error_lowest_scores, "*highest*"),
+    ("05.6", ten_crop_five_only, "each of those five"),
+    ("05.6", ten_crop_flipped_upside_down, "not upside down"),
+    ("05.6", ten_crop_centre_rounded_up, "CenterCrop"),
+    ("05.6", ten_crop_of_the_mirrored_image, "swaps the left and right"),
+]
