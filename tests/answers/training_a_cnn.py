@@ -68,6 +68,10 @@ def cross_entropy_picks_a_matrix(probabilities, labels):
     return float(-np.mean(np.log(np.clip(probabilities[:, labels], 1e-7, 1 - 1e-7))))
 
 
+def cross_entropy_adds_epsilon(probabilities, labels):
+    return float(-np.mean(np.log(probabilities[np.arange(len(labels)), labels] + 1e-7)))
+
+
 def cross_entropy_log10(probabilities, labels):
     picked = np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1 - 1e-7)
     return float(-np.mean(np.log10(picked)))
@@ -130,6 +134,11 @@ def top_k_error_by_kth_score(scores, labels, k):
 
 def top_k_error_argsort_breaks_ties(scores, labels, k):
     top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return float(np.mean([label not in row for label, row in zip(labels, top, strict=True)]))
+
+
+def top_k_error_last_k_of_an_ascending_argsort(scores, labels, k):
+    top = np.argsort(scores, axis=1)[:, -k:]
     return float(np.mean([label not in row for label, row in zip(labels, top, strict=True)]))
 
 
@@ -209,6 +218,7 @@ WRONG = {
         cross_entropy_unclipped,
         cross_entropy_over_all_classes,
         cross_entropy_picks_a_matrix,
+        cross_entropy_adds_epsilon,
         cross_entropy_log10,
     ],
     "05.4": [
@@ -221,6 +231,7 @@ WRONG = {
     ],
     "05.5": [
         top_k_error_argsort_breaks_ties,
+        top_k_error_last_k_of_an_ascending_argsort,
         top_k_error_off_by_one,
         top_k_error_returns_accuracy,
         top_k_error_lowest_scores,
@@ -243,10 +254,13 @@ HINTS = [
     ("05.2", cross_entropy_unclipped, "Clip the probabilities"),
     ("05.2", cross_entropy_over_all_classes, "Only the true class"),
     ("05.2", cross_entropy_picks_a_matrix, "one entry per row"),
+    ("05.2", cross_entropy_adds_epsilon, "rather than adding 1e-7"),
     ("05.4", median_frequency_weights_inverted, "inverted"),
     ("05.4", median_frequency_weights_mean, "not the mean"),
     ("05.4", median_frequency_weights_no_median, "median class gets weight 1"),
     ("05.4", median_frequency_weights_absent_in_median, "stays out of the median"),
+    ("05.5", top_k_error_argsort_breaks_ties, "strictly higher"),
+    ("05.5", top_k_error_last_k_of_an_ascending_argsort, "strictly higher"),
     ("05.5", top_k_error_off_by_one, "Off by one"),
     ("05.5", top_k_error_returns_accuracy, "1 - accuracy"),
     ("05.5", top_k_error_lowest_scores, "*highest*"),

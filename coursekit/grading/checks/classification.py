@@ -115,6 +115,11 @@ def _unclipped_cross_entropy(probabilities, labels):
         return float(np.mean(-np.log(probabilities[np.arange(len(labels)), labels])))
 
 
+def _cross_entropy_plus_epsilon(probabilities, labels):
+    true_class = probabilities[np.arange(len(labels)), labels]
+    return float(np.mean(-np.log(true_class + EPSILON)))
+
+
 def _cross_entropy_over_all_classes(probabilities, labels):
     clipped = np.clip(probabilities, EPSILON, 1 - EPSILON)
     return float(np.mean(-np.sum(np.log(clipped), axis=1)))
@@ -144,6 +149,11 @@ register(
                 "Clip the probabilities to [1e-7, 1 - 1e-7] before the logarithm, as "
                 "Keras does: log(0) is -inf.",
                 _unclipped_cross_entropy,
+            ),
+            Hint(
+                "Clip with `np.clip(p, 1e-7, 1 - 1e-7)` rather than adding 1e-7: the sum "
+                "shifts every small probability, not only the zeros.",
+                _cross_entropy_plus_epsilon,
             ),
             Hint(
                 "Only the true class's probability enters the loss: the one-hot target is "
@@ -255,9 +265,15 @@ def _top_k_cases():
         Case("k equal to the number of classes", (scores, labels, 3)),
         Case("top-1 error, 40 examples, 10 classes", (ten_class_scores, ten_class_labels, 1)),
         Case("top-5 error, 40 examples, 10 classes", (ten_class_scores, ten_class_labels, 5)),
+        # Any fixed tie-break (argsort picks the first or the last of equal scores)
+        # fails one of the two tie cases.
         Case(
-            "a tie at the boundary counts in the prediction's favour",
-            (np.array([[0.4, 0.4, 0.2], [0.1, 0.45, 0.45]]), np.array([1, 2]), 1),
+            "a tie at the boundary, the true class the later of the two",
+            (np.array([[0.4, 0.4, 0.2], [0.7, 0.2, 0.1]]), np.array([1, 0]), 1),
+        ),
+        Case(
+            "a tie at the boundary, the true class the earlier of the two",
+            (np.array([[0.45, 0.1, 0.45], [0.7, 0.2, 0.1]]), np.array([0, 0]), 1),
         ),
     ]
 
@@ -268,6 +284,11 @@ def _top_k_plus_one(scores, labels, k):
 
 def _top_k_minus_one(scores, labels, k):
     return scratch.top_k_error(scores, labels, k - 1) if k > 1 else 1.0
+
+
+def _top_k_ties_against(scores, labels, k):
+    true_scores = scores[np.arange(len(labels)), labels]
+    return float(np.mean(np.sum(scores >= true_scores[:, np.newaxis], axis=1) > k))
 
 
 def _top_k_accuracy(scores, labels, k):
@@ -296,6 +317,12 @@ register(
             Hint(
                 "Off by one: with k = 1 the best-scoring class alone counts; k guesses, not k - 1.",
                 _top_k_minus_one,
+            ),
+            Hint(
+                "Ties count in the prediction's favour: count the classes that score "
+                "strictly higher than the true class. Sorting (`argsort`) puts one of two "
+                "equal scores first and so drops the other.",
+                _top_k_ties_against,
             ),
             Hint("Return the error, the fraction of misses (1 - accuracy).", _top_k_accuracy),
             Hint("The top k are the k *highest* scores.", _bottom_k_error),
