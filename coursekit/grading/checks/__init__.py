@@ -6,6 +6,7 @@ from coursekit.grading.checks import (  # noqa: F401
     classification,
     convolution,
     convolution_backward,
+    crops,
     early_stopping,
     normalisation,
     pooling,
