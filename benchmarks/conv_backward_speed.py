@@ -17,15 +17,13 @@ import argparse
 import os
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # the comparison is on the CPU
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy is imported
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-import keras
 import numpy as np
-import tensorflow as tf
 
+import coursekit
 from coursekit.scratch import conv2d, conv2d_backward
 
 X_SHAPE, KERNEL_SHAPE, STRIDES, PADDING = (100, 31, 31, 3), (3, 3, 3, 25), 2, 1
@@ -85,6 +83,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--dtype", default="float64", choices=["float32", "float64"])
     args = parser.parse_args()
+    coursekit.setup(seed=0)  # mutes TensorFlow's start-up log while it loads Keras
+    import keras
+    import tensorflow as tf
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=X_SHAPE).astype(args.dtype)

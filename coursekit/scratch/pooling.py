@@ -75,7 +75,7 @@ def avg_pool2d(x, pool_size, strides=None, padding="valid"):
            [7.5, 9. ]])
     """
     x, pool, strides, pads = _geometry(x, pool_size, strides, padding)
-    sums = extract_windows(_pad(x, pads, 0), pool, strides).sum(axis=(4, 5))
+    sums = extract_windows(x, pool, strides, padding).sum(axis=(4, 5))
     return (sums / _real_cells(x.shape, pool, strides, pads)).astype(x.dtype, copy=False)
 
 
@@ -115,7 +115,7 @@ def max_pool2d_backward(grad_output, x, pool_size, strides=None, padding="valid"
     # argmax returns the first maximum in row-major order: TensorFlow's tie rule.
     winners = flat.argmax(axis=-1)
     routed = np.where(np.arange(flat.shape[-1]) == winners[..., None], grad_output[..., None], 0.0)
-    return _scatter(routed.reshape(windows.shape), x.shape, pool, strides, pads)
+    return scatter_windows(routed.reshape(windows.shape), x.shape, pool, strides, padding)
 
 
 def avg_pool2d_backward(grad_output, x, pool_size, strides=None, padding="valid"):
@@ -146,7 +146,7 @@ def avg_pool2d_backward(grad_output, x, pool_size, strides=None, padding="valid"
     cells = _real_cells(x.shape, pool, strides, pads)
     grad_output = _check_grad_shape(grad_output, (x.shape[0], *cells.shape[1:3], x.shape[3]))
     shares = np.broadcast_to((grad_output / cells)[..., None, None], (*grad_output.shape, *pool))
-    return _scatter(shares, x.shape, pool, strides, pads)
+    return scatter_windows(shares, x.shape, pool, strides, padding)
 
 
 def _geometry(x, pool_size, strides, padding):
@@ -192,11 +192,3 @@ def _check_grad_shape(grad_output, expected):
             f"Received: grad_output.shape={grad_output.shape}."
         )
     return grad_output
-
-
-def _scatter(window_values, shape, pool, strides, pads):
-    # The windows were taken from an explicitly padded array with padding "valid";
-    # send them back the same way, then cut the padding off.
-    padded_shape = (shape[0], shape[1] + sum(pads[0]), shape[2] + sum(pads[1]), shape[3])
-    padded = scatter_windows(window_values, padded_shape, pool, strides)
-    return padded[:, pads[0][0] : pads[0][0] + shape[1], pads[1][0] : pads[1][0] + shape[2]]

@@ -34,7 +34,7 @@ def relu_backward_in_place(grad_output, x):
 # --- 03.2 max_pool2d_backward: loops over windows ----------------------------------
 
 
-def _geometry(x, pool_size, strides, padding):
+def _geometry(x, pool_size, strides, padding, extra_first=False):
     pool = (pool_size, pool_size) if isinstance(pool_size, int) else tuple(pool_size)
     steps = pool if strides is None else (strides, strides) if isinstance(strides, int) else strides
     pads = []
@@ -42,12 +42,14 @@ def _geometry(x, pool_size, strides, padding):
         total = 0
         if padding == "same":
             total = max((-(-size // step) - 1) * step + window - size, 0)
-        pads.append((total // 2, total - total // 2))
+        pads.append(
+            (total - total // 2, total // 2) if extra_first else (total // 2, total - total // 2)
+        )
     return pool, steps, pads
 
 
 def _max_pool_backward(grad_output, x, pool_size, strides, padding, *, mode="add"):
-    pool, steps, pads = _geometry(x, pool_size, strides, padding)
+    pool, steps, pads = _geometry(x, pool_size, strides, padding, mode == "extra_first")
     padded = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=-np.inf)
     grad = np.zeros(padded.shape)
     for n in range(x.shape[0]):
@@ -92,6 +94,12 @@ def max_pool2d_backward_last_tie(grad_output, x, pool_size, strides=None, paddin
 
 def max_pool2d_backward_ignores_strides(grad_output, x, pool_size, strides=None, padding="valid"):
     return _max_pool_backward(grad_output, x, pool_size, 1, padding)
+
+
+def max_pool2d_backward_extra_padding_first(
+    grad_output, x, pool_size, strides=None, padding="valid"
+):
+    return _max_pool_backward(grad_output, x, pool_size, strides, padding, mode="extra_first")
 
 
 def max_pool2d_backward_spreads_evenly(grad_output, x, pool_size, strides=None, padding="valid"):
@@ -290,6 +298,7 @@ WRONG = {
         max_pool2d_backward_last_tie,
         max_pool2d_backward_ignores_strides,
         max_pool2d_backward_spreads_evenly,
+        max_pool2d_backward_extra_padding_first,
     ],
     "03.3": [
         conv2d_backward_unflipped_kernel,

@@ -104,6 +104,12 @@ def _max_pool_backward_cases():
             strides=2,
             padding="same",
         ),
+        case(
+            "'same' padding with an odd total: the extra cell goes after the input",
+            -np.abs(rng.normal(size=(1, 5, 6, 2))) - 0.5,
+            2,
+            padding="same",
+        ),
     ]
 
 
