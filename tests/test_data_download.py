@@ -141,6 +141,23 @@ def test_a_connection_lost_mid_stream_is_reported_and_leaves_no_file(cache, remo
     assert files_in(cache) == []
 
 
+def test_the_download_is_written_aside_and_renamed_into_place(cache, remote):
+    """A run killed mid-download runs no cleanup: the final name must not exist yet."""
+    seen = {}
+
+    class Watched(Response):
+        def read(self, size=-1):
+            if self.tell() == download.CHUNK_BYTES:
+                [partial] = files_in(cache)
+                seen.update(name=partial, inode=(cache / partial).stat().st_ino)
+            return super().read(size)
+
+    path = fetch(remote, opener=lambda url, timeout: Watched(PAYLOAD, None, None), progress=False)
+    assert seen["name"] != path.name  # mid-stream, only a temporary file in the same folder
+    assert path.stat().st_ino == seen["inode"]  # renamed, not copied or rewritten
+    assert files_in(cache) == ["payload.bin"]
+
+
 def test_an_interrupted_download_keeps_a_good_cached_copy_untouched(cache, remote):
     good = fetch(remote, opener=Opener(PAYLOAD), progress=False)
     with pytest.raises(RuntimeError), download.atomic_write(good) as file:

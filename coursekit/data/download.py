@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import os
 import pathlib
-import sys
 import tempfile
 import urllib.request
 
@@ -217,7 +216,6 @@ class ProgressBar:
     Args:
         label: what is being transferred.
         total: the expected number of bytes.
-        stream: where to write (standard output by default).
 
     Example:
 
@@ -231,8 +229,8 @@ class ProgressBar:
 
     width = 20
 
-    def __init__(self, label, total, stream=None):
-        self.label, self.total, self.stream = label, max(total, 1), stream
+    def __init__(self, label, total):
+        self.label, self.total = label, max(total, 1)
         self.done = 0
         self.next_tenth = 1
 
@@ -247,6 +245,5 @@ class ProgressBar:
         bar = "#" * filled + "-" * (self.width - filled)
         print(
             f"{self.label} [{bar}] {fraction:4.0%} {self.done / 1e6:5.1f}/{self.total / 1e6:.1f} MB",
-            file=self.stream or sys.stdout,
             flush=True,
         )

@@ -72,20 +72,42 @@ def split_dataset(images, labels, class_names, seed=SPLIT_SEED):
     Dataset(train/val/test=28/6/6, image_shape=(2, 2, 1), num_classes=2)
     """
     rng = np.random.default_rng(seed)
-    parts = {"train": [], "val": [], "test": []}
-    for label in np.unique(labels):
-        indices = rng.permutation(np.flatnonzero(labels == label))
-        num_val = round(len(indices) * VALIDATION_FRACTION)
-        num_test = round(len(indices) * TEST_FRACTION)
-        parts["val"].append(indices[:num_val])
-        parts["test"].append(indices[num_val : num_val + num_test])
-        parts["train"].append(indices[num_val + num_test :])
-    order = {name: rng.permutation(np.concatenate(chunks)) for name, chunks in parts.items()}
+    train, val, test = stratified_split(labels, (VALIDATION_FRACTION, TEST_FRACTION), rng)
     labels = labels.astype("int64")
     return Dataset(
-        *(array[order[name]] for name in ("train", "val", "test") for array in (images, labels)),
+        *(array[order] for order in (train, val, test) for array in (images, labels)),
         class_names=tuple(class_names),
     )
+
+
+def stratified_split(labels, fractions, rng):
+    """Splits example indices by class: the rest first, then one part per fraction.
+
+    Each class gives `round(count * fraction)` of its examples to each part, drawn at
+    random by `rng`; every part comes back in random order.
+
+    Args:
+        labels: integer array `(N,)`.
+        fractions: the share of each class that goes to each part.
+        rng: a `numpy.random.Generator`.
+
+    Returns:
+        A list of `len(fractions) + 1` index arrays: the rest, then the parts.
+
+    Example:
+
+    >>> rest, part = stratified_split(np.repeat([0, 1], 10), (0.2,), np.random.default_rng(0))
+    >>> len(rest), np.bincount(np.repeat([0, 1], 10)[part]).tolist()
+    (16, [2, 2])
+    """
+    parts = [[] for _ in range(len(fractions) + 1)]
+    for label in np.unique(labels):
+        indices = rng.permutation(np.flatnonzero(labels == label))
+        ends = np.cumsum([round(len(indices) * fraction) for fraction in fractions])
+        *chunks, rest = np.split(indices, ends)
+        for part, chunk in zip(parts, [rest, *chunks], strict=True):
+            part.append(chunk)
+    return [rng.permutation(np.concatenate(part)) for part in parts]
 
 
 def resize_images(images, image_size):

@@ -14,9 +14,8 @@ import zipfile
 import numpy as np
 
 from coursekit.data.download import RemoteFile, atomic_write, cache_dir, fetch
-from coursekit.data.embedded import Dataset, _image_size
+from coursekit.data.embedded import SPLIT_SEED, Dataset, _image_size, stratified_split
 
-SPLIT_SEED = 0
 VALIDATION_FRACTION = 0.1
 
 # SHA-256 as pinned by Keras (keras.datasets.cifar10); the page
@@ -199,13 +198,7 @@ def _read_decoded(path):
 
 def _fixed_splits(x_train, y_train, x_test, y_test, class_names, *, max_train_samples):
     rng = np.random.default_rng(SPLIT_SEED)
-    train, val = [], []
-    for label in np.unique(y_train):
-        indices = rng.permutation(np.flatnonzero(y_train == label))
-        num_val = round(len(indices) * VALIDATION_FRACTION)
-        val.append(indices[:num_val])
-        train.append(indices[num_val:])
-    train, val = (rng.permutation(np.concatenate(parts)) for parts in (train, val))
+    train, val = stratified_split(y_train, (VALIDATION_FRACTION,), rng)
     test = rng.permutation(len(y_test))
     train = train[:max_train_samples]
 

@@ -150,7 +150,6 @@ class LiveCurves(keras.callbacks.Callback):
             name for name in self.history if not name.startswith("val_") and name != "learning_rate"
         ]
         names = sorted(names, key=lambda name: name != "loss")[: self.MAX_PANELS]
-        self._panels = names
         self.figure, axes = plt.subplots(
             1, len(names), figsize=(4.2 * len(names), 3.2), squeeze=False
         )
