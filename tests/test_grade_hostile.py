@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from coursekit import cli
+from coursekit.grading import get_exercise
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOLUTION = ROOT / "notebooks" / "solutions" / "01_convolution_arithmetic.ipynb"
@@ -52,13 +53,8 @@ def code(source):
 
 def check_cell(exercise_id, source=None):
     """A check cell as the student notebook has it (tagged), or as a student left it."""
-    targets = {
-        "01.1": "conv_output_size",
-        "01.2": "conv2d",
-        "01.3": "conv_layer_stats",
-        "01.5": "receptive_field",
-    }
-    cell = code(source if source is not None else f'check("{exercise_id}", {targets[exercise_id]})')
+    target = get_exercise(exercise_id).target
+    cell = code(source if source is not None else f'check("{exercise_id}", {target})')
     cell.metadata["coursekit"] = {"exercise": exercise_id, "role": "check"}
     return cell
 
@@ -88,7 +84,9 @@ def submissions():
         "np.array_equal = np.allclose = lambda *args, **kwargs: True\n"
         "compare.mismatch = runner.mismatch = lambda *args, **kwargs: None\n"
         "runner.run_check = lambda *args, **kwargs: None\n"
-        "coursekit.check = coursekit.grading.check = check = lambda *args, **kwargs: None"
+        "coursekit.check = coursekit.grading.check = check = lambda *args, **kwargs: None\n\n"
+        # Exercise 1.2 scores only if this cell ran to its end, patches and all.
+        + SOLUTIONS["01.2"]
     )
     mixed = [
         solution("01.1", TRUE_DIVISION),
@@ -144,7 +142,7 @@ def submissions():
             solution("01.5"),
             check_cell("01.5", 'check = lambda *args: None\ncheck("01.5", receptive_field)'),
         ],
-        "monkeypatch": [patches, *mixed],
+        "monkeypatch": [patches, *mixed[:2], *mixed[3:]],
         "monkeypatch_control": mixed,
         "liars": [
             code(

@@ -23,14 +23,12 @@ import os
 import pathlib
 import tempfile
 
-from coursekit.grading import handin, submission
+from coursekit.grading import handin, outputs, submission
 from coursekit.grading.execution import cell_name, execute
 from coursekit.grading.hidden import HiddenTests
 from coursekit.grading.isolation import check_hand_in
 from coursekit.grading.limits import Limits
 from coursekit.grading.registry import exercises
-
-_MARKS = {"passed": "✔", "hand-graded": "✎"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,8 +168,6 @@ def grade(
     Returns:
         The list of `SubmissionResult`s, in the order `collect_submissions` lists them.
     """
-    from coursekit.grading import outputs
-
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1. Received: jobs={jobs}")
     limits = limits or Limits()
@@ -208,7 +204,9 @@ def summary_line(result):
     """One line per submission: points and a mark per exercise."""
     if result.error and not result.scores:
         return f"{result.student} ({result.path.name}): not graded: {result.error}"
-    marks = " ".join(f"{item.exercise.id}{_MARKS.get(item.status, '✘')}" for item in result.scores)
+    marks = " ".join(
+        f"{item.exercise.id}{outputs.status_mark(item.status)}" for item in result.scores
+    )
     problem = f" ({result.error})" if result.error else ""
     return (
         f"{result.student} ({result.path.name}): {result.auto_score}/{result.auto_max} points"

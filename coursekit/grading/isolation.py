@@ -16,7 +16,7 @@ import threading
 from coursekit.grading.hidden import grading_cases
 from coursekit.grading.limits import Guard, Limits
 from coursekit.grading.plain import from_plain
-from coursekit.grading.runner import FAILED, CheckResult, Outcome, judge
+from coursekit.grading.runner import FAILED, CheckResult, Outcome, case_name, judge
 from coursekit.grading.tripwire import trap_targets
 
 # Loading a function may import TensorFlow; that gets its own allowance.
@@ -94,13 +94,7 @@ def _verdict(exercise, cases, hidden, lines, stop_reason, exit_code, limits):
         return judge(exercise, cases, outcomes, called_reference=called, hidden=hidden)
     where = ""
     if loaded and len(outcomes) < len(cases):
-        index = len(outcomes)
-        name = (
-            f"hidden test {sorted(hidden).index(index) + 1}"
-            if index in hidden
-            else cases[index].description
-        )
-        where = f" (on the test '{name}')"
+        where = f" (on the test '{case_name(cases, hidden, len(outcomes))}')"
     if stop_reason == "memory":
         problem = (
             f"Your `{target}` used more than the {limits.memory_mb} MB memory cap{where} "

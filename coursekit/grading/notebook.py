@@ -19,7 +19,8 @@ def check(exercise_id, candidate):
     In a notebook it shows a coloured report; elsewhere it prints text. It never
     stops "Run All" for a student. Under a grader (`NBGRADER_EXECUTION` or
     `COURSEKIT_GRADING` set) a failed check raises `AssertionError`, which is how
-    nbgrader and `coursekit grade` count it.
+    nbgrader counts it (`coursekit grade` replaces check cells and tests the
+    function in a process of its own).
 
     Args:
         exercise_id: the exercise, e.g. `"01.2"`.

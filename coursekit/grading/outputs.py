@@ -12,7 +12,7 @@ import json
 import pathlib
 import re
 
-_HEADINGS = {"passed": "✔", "hand-graded": "✎", "not attempted": "✎"}
+_MARKS = {"passed": "✔", "hand-graded": "✎", "not attempted": "✎"}
 
 
 @dataclasses.dataclass
@@ -119,7 +119,7 @@ def feedback_markdown(record):
         lines += ["", f"## {result.notebook} ({result.path.name})"]
         for item in result.scores:
             exercise = item.exercise
-            mark = _HEADINGS.get(item.status, "✘")
+            mark = status_mark(item.status)
             points = (
                 f"{exercise.points} points, graded by hand"
                 if item.score is None
@@ -134,6 +134,11 @@ def feedback_markdown(record):
             lines.append(summary)
             lines += [f"- {detail}" for detail in details]
     return "\n".join(lines) + "\n"
+
+
+def status_mark(status):
+    """✔ for a passed exercise, ✎ for one graded by hand or not attempted, else ✘."""
+    return _MARKS.get(status, "✘")
 
 
 def _student_json(record):

@@ -130,8 +130,6 @@ def run_check(exercise_id, candidate):
             problem=f"Pass your function `{exercise.target}` to check(), "
             f"not {describe(candidate)}.",
         )
-    if candidate is exercise.reference:
-        return CheckResult(exercise, FAILED, problem=_calls_reference_problem(exercise))
     cases = exercise.cases()
     with ReferenceTrap(resolve(trap_targets(exercise))) as trap:
         outcomes = call_cases(candidate, cases, reduce=lambda value: loads(dumps(value)))
@@ -178,15 +176,21 @@ def judge(exercise, cases, outcomes, called_reference=False, hidden=()):
         return CheckResult(exercise, FAILED, problem=_calls_reference_problem(exercise))
     if outcomes and outcomes[0].not_implemented:
         return CheckResult(exercise, NOT_ATTEMPTED)
-    hidden_numbers = {index: number for number, index in enumerate(sorted(hidden), start=1)}
     results = []
     for index, (case, outcome) in enumerate(zip(cases, outcomes, strict=False)):
         result = _judge_case(exercise, case, outcome)
-        if index in hidden_numbers:
-            result = _conceal(result, hidden_numbers[index], outcome)
+        if index in hidden:
+            result = _conceal(result, case_name(cases, hidden, index), outcome)
         results.append(result)
     passed = len(results) == len(cases) and all(result.passed for result in results)
     return CheckResult(exercise, PASSED if passed else FAILED, tuple(results))
+
+
+def case_name(cases, hidden, index):
+    """How feedback names the case at `index`: its description, or "hidden test N"."""
+    if index in hidden:
+        return f"hidden test {sorted(hidden).index(index) + 1}"
+    return cases[index].description
 
 
 def _call(candidate, case, reduce):
@@ -222,9 +226,8 @@ def _judge_case(exercise, case, outcome):
     return CaseResult(case.description, False, " ".join([problem, *hints]))
 
 
-def _conceal(result, number, outcome):
+def _conceal(result, description, outcome):
     """A hidden case's result, saying what kind of failure but nothing about its data."""
-    description = f"hidden test {number}"
     if result.passed:
         return CaseResult(description, True)
     if outcome.error:
