@@ -16,13 +16,15 @@ import numpy as np
 import pytest
 
 from coursekit import arithmetic, scratch
-from coursekit.grading import exercises, get_exercise, run_check
+from coursekit.grading import Case, exercises, get_exercise, run_check
 from coursekit.grading.compare import mismatch
 from coursekit.grading.handin import hand_in, path_for
 from coursekit.grading.hidden import HiddenTests, grading_cases
 from coursekit.grading.isolation import check_hand_in
 from coursekit.grading.limits import Limits
 from coursekit.grading.plain import Foreign, dumps, from_plain, loads, to_plain
+from coursekit.grading.runner import call_cases
+from coursekit.grading.source import collect_sources
 from coursekit.grading.tripwire import CalledReferenceError, ReferenceTrap
 from tests.answers import RIGHT
 
@@ -327,6 +329,31 @@ def test_errors_quote_the_student_s_line(tmp_path):
         "no layers: raised IndexError: list index out of range "
         "(in `receptive_field`, line 2: `return layers[0][0] + 1`)."
     )
+
+
+def test_errors_quote_the_student_s_line_whatever_a_pickler_names_the_code():
+    source = """
+    def helper(layers):
+        return layers[0][0] + 1
+
+    def receptive_field(layers):
+        return helper(layers)
+    """
+    original = student_function(source, "receptive_field")
+    sources = collect_sources(original)
+    # What any pickler may do: keep the code, relabel its file, lose the linecache entry.
+    renamed = renamed_code(original, "<renamed>")
+    renamed.__globals__["helper"] = renamed_code(original.__globals__["helper"], "<renamed>")
+    outcome = call_cases(renamed, [Case("no layers", ([],))], reduce=to_plain, sources=sources)
+    assert outcome[0].error == (
+        "raised IndexError: list index out of range (in `helper`, line 3: "
+        "`return layers[0][0] + 1`)."
+    )
+
+
+def renamed_code(function, filename):
+    code = function.__code__.replace(co_filename=filename)
+    return type(function)(code, function.__globals__, function.__name__, function.__defaults__)
 
 
 # --- hidden tests --------------------------------------------------------------------

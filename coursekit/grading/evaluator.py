@@ -12,7 +12,6 @@ The student's own printing goes to standard error.
 """
 
 import json
-import linecache
 import os
 import sys
 
@@ -38,9 +37,7 @@ def main(hand_in_path):
         try:
             with open(hand_in_path, "rb") as handle:
                 handed_in = cloudpickle.load(handle)
-            candidate = handed_in["function"]
-            for name, lines in handed_in["lines"].items():
-                linecache.cache[name] = (sum(map(len, lines)), None, lines, name)
+            candidate, sources = handed_in["function"], handed_in["sources"]
         except Exception as error:
             send({"load_error": f"{type(error).__name__}: {error}"})
             return 1
@@ -50,6 +47,7 @@ def main(hand_in_path):
             job["cases"],
             reduce=to_plain,
             on_outcome=lambda outcome: send({"outcome": outcome.__dict__}),
+            sources=sources,
         )
     send({"done": True, "called_reference": trap.triggered})
     return 0

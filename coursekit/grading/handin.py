@@ -6,16 +6,15 @@ While a submission is graded, each check cell is replaced by
     hand_in("01.2", conv2d, "/tmp/.../hand-ins")
 
 which only saves the function, by value, with the source lines of the notebook
-cells it was defined in (for error messages). The function is tested later, in a
+cells it was defined in (for error messages, see `coursekit.grading.source`). The function is tested later, in a
 separate process that the notebook's code never reaches, so nothing a notebook
 patches in its own kernel can change a score.
 """
 
-import linecache
-import os
 import pathlib
 
 from coursekit.grading.compare import describe
+from coursekit.grading.source import collect_sources
 
 SUFFIX = ".hand-in"
 
@@ -30,13 +29,7 @@ def hand_in(exercise_id, candidate, folder):
 
     if not callable(candidate):
         raise TypeError(f"Exercise {exercise_id} needs a function; this is {describe(candidate)}.")
-    # Notebook cells live only in linecache; their lines let tracebacks quote student code.
-    cells = {
-        name: entry[2]
-        for name, entry in list(linecache.cache.items())
-        if len(entry) == 4 and entry[1] is None and not os.path.exists(name)
-    }
-    data = cloudpickle.dumps({"function": candidate, "lines": cells})
+    data = cloudpickle.dumps({"function": candidate, "sources": collect_sources(candidate)})
     target = path_for(folder, exercise_id)
     partial = target.with_name(f"{exercise_id}.partial")
     partial.write_bytes(data)

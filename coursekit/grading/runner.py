@@ -11,6 +11,7 @@ import numpy as np
 from coursekit.grading.compare import describe, mismatch
 from coursekit.grading.plain import dumps, loads
 from coursekit.grading.registry import get_exercise
+from coursekit.grading.source import source_line
 from coursekit.grading.tripwire import ReferenceTrap, resolve, trap_targets
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
@@ -136,7 +137,7 @@ def run_check(exercise_id, candidate):
     return judge(exercise, cases, outcomes, called_reference=trap.triggered)
 
 
-def call_cases(candidate, cases, reduce, on_outcome=None):
+def call_cases(candidate, cases, reduce, on_outcome=None, sources=None):
     """Calls the student's function on each case; stops early if it is not attempted.
 
     Args:
@@ -144,13 +145,15 @@ def call_cases(candidate, cases, reduce, on_outcome=None):
         cases: the `Case`s to call it with.
         reduce: turns a returned value into what the comparison sees.
         on_outcome: called with each `Outcome` as soon as it is known.
+        sources: the function's source lines from `coursekit.grading.source.collect_sources`,
+            for a function that came from another process; `None` reads them from `linecache`.
 
     Returns:
         A list of `Outcome`s, one per case called.
     """
     outcomes = []
     for case in cases:
-        outcome = _call(candidate, case, reduce)
+        outcome = _call(candidate, case, reduce, sources)
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
@@ -193,14 +196,14 @@ def case_name(cases, hidden, index):
     return cases[index].description
 
 
-def _call(candidate, case, reduce):
+def _call(candidate, case, reduce, sources):
     args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
     try:
         got = candidate(*args, **kwargs)
     except NotImplementedError:
         return Outcome(not_implemented=True)
     except (Exception, SystemExit) as error:
-        return Outcome(error=_describe_error(error))
+        return Outcome(error=_describe_error(error, sources))
     changed = not _same_values((args, kwargs), (case.args, case.kwargs))
     return Outcome(value=reduce(got), changed_inputs=changed)
 
@@ -268,16 +271,16 @@ def _same_values(a, b):
     return a == b
 
 
-def _describe_error(error):
+def _describe_error(error, sources=None):
     """Names the error and the line of student code it came from."""
     frames = [
-        frame
-        for frame in traceback.extract_tb(error.__traceback__)
-        if not os.path.abspath(frame.filename).startswith(_LIBRARY_DIRS)
+        (frame.f_code, lineno)
+        for frame, lineno in traceback.walk_tb(error.__traceback__)
+        if not os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_DIRS)
     ]
     where = ""
     if frames:
-        frame = frames[-1]
-        code = (frame.line or "").strip()
-        where = f" (in `{frame.name}`, line {frame.lineno}" + (f": `{code}`)" if code else ")")
+        code, lineno = frames[-1]
+        line = source_line(code, lineno, sources)
+        where = f" (in `{code.co_name}`, line {lineno}" + (f": `{line}`)" if line else ")")
     return f"raised {type(error).__name__}: {error}{where}."
