@@ -3,9 +3,9 @@
 import pytest
 
 from coursekit import grading
+from coursekit.grading.judge import call_cases, judge
 from coursekit.grading.plain import dumps, loads
 from coursekit.grading.report import Report
-from coursekit.grading.runner import call_cases, judge
 from tests.answers import HINTS, RIGHT, WRONG
 
 CODE_EXERCISES = [exercise.id for exercise in grading.exercises() if exercise.kind == "code"]

@@ -1,4 +1,8 @@
-"""Runs an exercise's test cases on a student's function and collects the outcome."""
+"""Judging: run an exercise's test cases on a student's function and compare with the reference.
+
+`run_check` does both in one process (a notebook's check cell). The grader splits
+them: `call_cases` runs where the student's code runs, `judge` where it cannot reach.
+"""
 
 import copy
 import dataclasses
@@ -12,9 +16,9 @@ from coursekit.grading.compare import describe, mismatch
 from coursekit.grading.plain import dumps, loads
 from coursekit.grading.registry import get_exercise
 from coursekit.grading.source import source_line
+from coursekit.grading.status import Status
 from coursekit.grading.tripwire import ReferenceTrap, resolve, trap_targets
 
-PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 # Tracebacks are reported at the deepest frame outside coursekit and the libraries.
 _LIBRARY_DIRS = tuple(
     os.path.abspath(path)
@@ -42,19 +46,19 @@ class CheckResult:
 
     Attributes:
         exercise: the `Exercise` checked.
-        status: `"passed"`, `"failed"` or `"not attempted"`.
+        status: `Status.PASSED`, `Status.FAILED` or `Status.NOT_ATTEMPTED`.
         cases: a `CaseResult` per test case that ran.
         problem: a reason the function could not be tested at all, if any.
     """
 
     exercise: object
-    status: str
+    status: Status
     cases: tuple = ()
     problem: str = ""
 
     @property
     def passed(self):
-        return self.status == PASSED
+        return self.status is Status.PASSED
 
     @property
     def score(self):
@@ -68,7 +72,7 @@ class CheckResult:
     def messages(self):
         """One line per finding: the summary first, then each failed case."""
         passed = sum(case.passed for case in self.cases)
-        if self.status == NOT_ATTEMPTED:
+        if self.status is Status.NOT_ATTEMPTED:
             summary = (
                 f"Exercise {self.exercise.number} is not attempted yet: replace "
                 "`raise NotImplementedError` with your code, run that cell, then this one."
@@ -115,7 +119,7 @@ def run_check(exercise_id, candidate):
     Example:
 
     >>> from coursekit.arithmetic import receptive_field
-    >>> run_check("01.5", receptive_field).status  # the reference itself is refused
+    >>> run_check("01.5", receptive_field).status.value  # the reference itself is refused
     'failed'
     >>> result = run_check("01.5", lambda layers: 1 + 2 * len(layers))
     >>> result.passed, result.score, result.max_score
@@ -127,7 +131,7 @@ def run_check(exercise_id, candidate):
     if not callable(candidate):
         return CheckResult(
             exercise,
-            FAILED,
+            Status.FAILED,
             problem=f"Pass your function `{exercise.target}` to check(), "
             f"not {describe(candidate)}.",
         )
@@ -176,9 +180,9 @@ def judge(exercise, cases, outcomes, called_reference=False, hidden=()):
         A `CheckResult`.
     """
     if called_reference:
-        return CheckResult(exercise, FAILED, problem=_calls_reference_problem(exercise))
+        return CheckResult(exercise, Status.FAILED, problem=_calls_reference_problem(exercise))
     if outcomes and outcomes[0].not_implemented:
-        return CheckResult(exercise, NOT_ATTEMPTED)
+        return CheckResult(exercise, Status.NOT_ATTEMPTED)
     results = []
     for index, (case, outcome) in enumerate(zip(cases, outcomes, strict=False)):
         result = _judge_case(exercise, case, outcome)
@@ -186,7 +190,7 @@ def judge(exercise, cases, outcomes, called_reference=False, hidden=()):
             result = _conceal(result, case_name(cases, hidden, index), outcome)
         results.append(result)
     passed = len(results) == len(cases) and all(result.passed for result in results)
-    return CheckResult(exercise, PASSED if passed else FAILED, tuple(results))
+    return CheckResult(exercise, Status.PASSED if passed else Status.FAILED, tuple(results))
 
 
 def case_name(cases, hidden, index):
