@@ -52,6 +52,11 @@ class Exercise:
         compare: `compare(got, expected)` returns why an answer is wrong, or `None`.
             By default `compare.mismatch` (exact types, values to round-off); an
             exercise whose answers are random, like dropout's, compares statistics.
+        fuzz: `fuzz(rng)` returns a list of `Case`s drawn with the NumPy generator
+            `rng` over the whole domain the exercise's statement allows (odd and even,
+            square and non-square sizes, strides above the window, pairs, ties,
+            extreme values). Never graded: the check-strength measure uses them to
+            tell a wrong implementation from an equivalent one.
 
     Raises:
         ValueError: for a malformed id, points that are not a positive int, an
@@ -65,6 +70,7 @@ class Exercise:
     cases: Callable | None = None
     hints: tuple = ()
     compare: Callable | None = None
+    fuzz: Callable | None = None
 
     def __post_init__(self):
         if not isinstance(self.id, str) or not _ID.match(self.id):
@@ -108,7 +114,7 @@ class Exercise:
         return tuple(int(part) for part in self.id.split("."))
 
 
-def coding(exercise_id, title, points, reference, cases, hints=(), compare=None):
+def coding(exercise_id, title, points, reference, cases, hints=(), compare=None, fuzz=None):
     """Declares an autograded exercise: the student re-implements `reference`.
 
     Example:
@@ -126,7 +132,7 @@ def coding(exercise_id, title, points, reference, cases, hints=(), compare=None)
             f"Exercise {exercise_id}: reference and cases must be functions. Received: "
             f"reference={reference!r}, cases={cases!r}"
         )
-    return Exercise(exercise_id, title, points, reference, cases, tuple(hints), compare)
+    return Exercise(exercise_id, title, points, reference, cases, tuple(hints), compare, fuzz)
 
 
 def written(exercise_id, title, points):
