@@ -203,7 +203,7 @@ def case_name(cases, hidden, index):
 def _call(candidate, case, reduce, sources):
     args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
     try:
-        got = candidate(*args, **kwargs)
+        got = _invoke(candidate, case, args, kwargs)
     except NotImplementedError:
         return Outcome(not_implemented=True)
     except (Exception, SystemExit) as error:
@@ -217,7 +217,9 @@ def _judge_case(exercise, case, outcome):
         return CaseResult(case.description, False, "raised NotImplementedError.")
     if outcome.error:
         return CaseResult(case.description, False, outcome.error)
-    expected = exercise.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+    expected = _invoke(
+        exercise.reference, case, copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
+    )
     compare = exercise.compare or mismatch
     problem = compare(outcome.value, expected)
     if problem is None and outcome.changed_inputs:
@@ -256,9 +258,17 @@ def _calls_reference_problem(exercise):
 
 def _matches(compare, wrong, case, got):
     try:
-        return compare(got, wrong(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))) is None
+        answer = _invoke(wrong, case, copy.deepcopy(case.args), copy.deepcopy(case.kwargs))
+        return compare(got, answer) is None
     except Exception:
         return False
+
+
+def _invoke(function, case, args, kwargs):
+    """Calls `function` on a case's arguments: through the case's probe, if it has one."""
+    if case.probe is None:
+        return function(*args, **kwargs)
+    return case.probe(function, *args, **kwargs)
 
 
 def _same_values(a, b):
