@@ -1,4 +1,4 @@
-"""coursekit.scratch.conv2d against keras.layers.Conv2D and against plain loops."""
+"""coursekit.scratch.conv2d and its loop definition against keras.layers.Conv2D and each other."""
 
 import itertools
 
@@ -6,26 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from coursekit import arithmetic
-from coursekit.scratch import conv2d
-from coursekit.scratch.windows import padding_amounts
-
-
-def loop_conv2d(x, kernel, bias, strides, padding, dilation_rate):
-    """The definition, one multiply-add at a time, with explicit padding amounts."""
-    kernel_h, kernel_w, _, filters = kernel.shape
-    (pad_top, pad_bottom) = padding_amounts(x.shape[1], kernel_h, strides, padding, dilation_rate)
-    (pad_left, pad_right) = padding_amounts(x.shape[2], kernel_w, strides, padding, dilation_rate)
-    padded = np.pad(x, ((0, 0), (pad_top, pad_bottom), (pad_left, pad_right), (0, 0)))
-    out_h = arithmetic.conv_output_size(x.shape[1], kernel_h, strides, padding, dilation_rate)
-    out_w = arithmetic.conv_output_size(x.shape[2], kernel_w, strides, padding, dilation_rate)
-    out = np.zeros((x.shape[0], out_h, out_w, filters))
-    for n, i, j, f in itertools.product(*(range(d) for d in out.shape)):
-        for u, v in itertools.product(range(kernel_h), range(kernel_w)):
-            row, col = i * strides + u * dilation_rate, j * strides + v * dilation_rate
-            out[n, i, j, f] += padded[n, row, col, :] @ kernel[u, v, :, f]
-        out[n, i, j, f] += 0.0 if bias is None else bias[f]
-    return out
+from coursekit.scratch import conv2d, conv2d_loops
 
 
 def keras_conv2d(x, kernel, bias, strides, padding, dilation_rate):
@@ -52,14 +33,15 @@ KERAS_CASES = [
 ]
 
 
+@pytest.mark.parametrize("implementation", [conv2d, conv2d_loops])
 @pytest.mark.parametrize(("x_shape", "kernel_hw", "strides", "padding", "dilation"), KERAS_CASES)
-def test_conv2d_matches_keras(x_shape, kernel_hw, strides, padding, dilation):
+def test_conv2d_matches_keras(x_shape, kernel_hw, strides, padding, dilation, implementation):
     rng = np.random.default_rng(0)
     x = rng.normal(size=x_shape)
     kernel = rng.normal(size=(*kernel_hw, x_shape[-1], 4))
     bias = rng.normal(size=4)
     expected = keras_conv2d(x, kernel, bias, strides, padding, dilation)
-    got = conv2d(x, kernel, bias, strides=strides, padding=padding, dilation_rate=dilation)
+    got = implementation(x, kernel, bias, strides=strides, padding=padding, dilation_rate=dilation)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
@@ -74,17 +56,21 @@ def test_same_padding_at_stride_2_puts_the_extra_zero_at_the_end():
     np.testing.assert_allclose(out, keras_conv2d(x, kernel, None, 2, "same", 1)[0, :, :, 0])
 
 
+PADDINGS = ("valid", "same", "full", 1, 2)
+
+
 @pytest.mark.parametrize(
     ("strides", "padding", "dilation"),
-    list(itertools.product((1, 2, 3), ("valid", "same", "full", 1, 2), (1, 2, 3))),
+    list(itertools.product((1, 2, 3, (2, 1)), PADDINGS, (1, 2, (1, 3)))),
 )
-def test_conv2d_matches_loops_beyond_what_keras_allows(strides, padding, dilation):
+def test_conv2d_matches_its_loop_definition_beyond_what_keras_allows(strides, padding, dilation):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(2, 9, 8, 2))
     kernel = rng.normal(size=(3, 2, 2, 3))
     bias = rng.normal(size=3)
-    expected = loop_conv2d(x, kernel, bias, strides, padding, dilation)
+    expected = conv2d_loops(x, kernel, bias, strides, padding, dilation)
     got = conv2d(x, kernel, bias, strides=strides, padding=padding, dilation_rate=dilation)
+    assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
@@ -122,5 +108,6 @@ def test_float32_inputs_stay_float32_and_match_keras():
 )
 def test_conv2d_rejects_mismatched_shapes(x_shape, kernel_shape, bias_shape):
     bias = None if bias_shape is None else np.zeros(bias_shape)
-    with pytest.raises(ValueError, match="Received"):
-        conv2d(np.zeros(x_shape), np.zeros(kernel_shape), bias)
+    for implementation in (conv2d, conv2d_loops):
+        with pytest.raises(ValueError, match="Received"):
+            implementation(np.zeros(x_shape), np.zeros(kernel_shape), bias)
