@@ -8,8 +8,8 @@ name second.
 
 Example:
 
->>> as_pair(3, "kernel_size")
-(3, 3)
+>>> as_pair(3, "kernel_size"), padding_per_axis((1, "same"))
+((3, 3), (1, 'same'))
 >>> positive_int(0, "strides")
 Traceback (most recent call last):
 ValueError: `strides` must be a positive int. Received: strides=0.
@@ -72,6 +72,23 @@ def as_pair(value, name):
     if len(pair) != 2:
         raise ValueError(f"`{name}` must be an int or a pair of ints. Received: {name}={value!r}.")
     return tuple(positive_int(item, name) for item in pair)
+
+
+def padding_per_axis(padding):
+    """Returns `(padding_h, padding_w)`: one padding (a string or an int) for each axis.
+
+    A string or an int applies to both axes; a pair (tuple or list) gives one per
+    axis. Each axis's value is checked where its zeros are counted
+    (`arithmetic.padding_per_side`, or `conv_output_size` for `"same"`).
+    """
+    if isinstance(padding, str) or is_int(padding):
+        return padding, padding
+    if isinstance(padding, (tuple, list)) and len(padding) == 2:
+        return tuple(padding)
+    raise ValueError(
+        "padding must be 'valid', 'same', 'full', a non-negative int, or a pair "
+        f"(pad_h, pad_w) of these. Received: padding={padding!r}."
+    )
 
 
 def pooling_padding(padding):

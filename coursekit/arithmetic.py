@@ -13,6 +13,7 @@ from coursekit._arguments import (
     as_pair,
     image_shape,
     is_int,
+    padding_per_axis,
     pooling_padding,
     positive_int,
 )
@@ -188,7 +189,9 @@ def conv_layer_stats(input_shape, filters, kernel_size, strides=1, padding=0):
         filters: number of filters (output channels).
         kernel_size: an int or a `(kh, kw)` pair.
         strides: an int or a pair.
-        padding: an int, a pair of ints, or `"valid"`, `"same"`, `"full"`.
+        padding: `"valid"`, `"same"`, `"full"`, an int number of zeros on each
+            side, or a pair `(pad_h, pad_w)` of these, one per axis (as
+            `scratch.conv2d` takes it).
 
     Returns:
         A dict with `output_shape` (a tuple), `weights_per_neuron`, `neurons`,
@@ -205,7 +208,7 @@ def conv_layer_stats(input_shape, filters, kernel_size, strides=1, padding=0):
     channels = positive_int(channels, "channels")
     kernel_h, kernel_w = as_pair(kernel_size, "kernel_size")
     stride_h, stride_w = as_pair(strides, "strides")
-    pad_h, pad_w = padding if isinstance(padding, tuple) else (padding, padding)
+    pad_h, pad_w = padding_per_axis(padding)
     output_shape = (
         conv_output_size(height, kernel_h, stride_h, pad_h),
         conv_output_size(width, kernel_w, stride_w, pad_w),

@@ -127,7 +127,7 @@ def test_conv2d_backward_matches_finite_differences_beyond_keras_paddings(paddin
 
 @pytest.mark.parametrize(
     ("strides", "padding", "dilation"),
-    list(itertools.product((1, 2, (3, 1)), ("valid", "full", 2, "same"), (1, (2, 1)))),
+    list(itertools.product((1, 2, (3, 1)), ("valid", "full", 2, (1, "same"), (0, 2)), (1, (2, 1)))),
 )
 def test_conv2d_backward_matches_its_loop_definition_beyond_keras(strides, padding, dilation):
     rng = np.random.default_rng(7)

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+from coursekit import arithmetic
 from coursekit.scratch import conv2d, conv2d_loops
 
 
@@ -56,7 +57,7 @@ def test_same_padding_at_stride_2_puts_the_extra_zero_at_the_end():
     np.testing.assert_allclose(out, keras_conv2d(x, kernel, None, 2, "same", 1)[0, :, :, 0])
 
 
-PADDINGS = ("valid", "same", "full", 1, 2)
+PADDINGS = ("valid", "same", "full", 1, 2, (2, 0), (0, "same"), ["full", 1])
 
 
 @pytest.mark.parametrize(
@@ -72,6 +73,35 @@ def test_conv2d_matches_its_loop_definition_beyond_what_keras_allows(strides, pa
     got = conv2d(x, kernel, bias, strides=strides, padding=padding, dilation_rate=dilation)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("implementation", [conv2d, conv2d_loops])
+@pytest.mark.parametrize(("pad_h", "pad_w"), [(0, 0), (1, 0), (0, 2), (2, 1), (3, 3)])
+def test_a_padding_pair_adds_that_many_zeros_on_each_side_of_each_axis(
+    pad_h, pad_w, implementation
+):
+    rng = np.random.default_rng(2)
+    x, kernel = rng.normal(size=(2, 6, 5, 2)), rng.normal(size=(3, 3, 2, 4))
+    padded = np.pad(x, ((0, 0), (pad_h, pad_h), (pad_w, pad_w), (0, 0)))
+    np.testing.assert_allclose(
+        implementation(x, kernel, padding=(pad_h, pad_w)), conv2d(padded, kernel), atol=1e-12
+    )
+
+
+@pytest.mark.parametrize("padding", [(1, 2), (0, "same"), ("full", "valid"), [2, 0], 1, "same"])
+def test_conv2d_and_conv_layer_stats_agree_on_the_output_shape(padding):
+    stats = arithmetic.conv_layer_stats((9, 7, 3), 5, (3, 2), strides=(2, 1), padding=padding)
+    output = conv2d(np.zeros((1, 9, 7, 3)), np.zeros((3, 2, 3, 5)), strides=(2, 1), padding=padding)
+    assert output.shape[1:] == stats["output_shape"]
+
+
+@pytest.mark.parametrize("padding", [(1, 2, 3), (1,), -1, (1, -1), "half", True, 1.5])
+def test_conv2d_and_conv_layer_stats_refuse_the_same_paddings(padding):
+    with pytest.raises(ValueError, match="Received: padding="):
+        arithmetic.conv_layer_stats((9, 7, 3), 5, 3, padding=padding)
+    for implementation in (conv2d, conv2d_loops):
+        with pytest.raises(ValueError, match="Received: padding="):
+            implementation(np.zeros((1, 9, 7, 3)), np.zeros((3, 3, 3, 5)), padding=padding)
 
 
 def test_true_convolution_is_correlation_with_the_flipped_kernel():

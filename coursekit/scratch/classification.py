@@ -2,8 +2,9 @@
 
 Each function matches its Keras counterpart: `softmax` matches `keras.ops.softmax`,
 `cross_entropy` matches `keras.losses.SparseCategoricalCrossentropy()` (probabilities
-in, mean over the batch), and `top_k_error` is one minus
-`keras.metrics.SparseTopKCategoricalAccuracy`, with the same rule for ties.
+in, mean over the batch) on rows that are probability distributions, and
+`top_k_error` is one minus `keras.metrics.SparseTopKCategoricalAccuracy`, with the
+same rules for ties and for scores that are not finite.
 """
 
 import numpy as np
@@ -55,6 +56,12 @@ def cross_entropy(probabilities, labels):
     terms of `-sum_c t_c log(p_c)` vanish because the one-hot target `t` is zero
     there. Probabilities are clipped to `[1e-7, 1 - 1e-7]` first, as Keras does, so a
     zero probability for the true class gives a large finite loss.
+
+    Precondition: each row is a probability distribution (non-negative, summing to
+    1), as `softmax` returns. The rows are used as they are: Keras first divides each
+    row by its sum, so for rows that do not sum to 1 the two differ (this function
+    gives `-log(p_y)`, Keras `-log(p_y / sum_c p_c)`). For distributions they agree
+    up to the effect of the clip on the row sum (at most `num_classes * 1e-7`).
 
     Args:
         probabilities: array `(batch, num_classes)`, each row a distribution
@@ -118,7 +125,11 @@ def top_k_error(scores, labels, k):
 
     Ties count in the prediction's favour, as in `tf.math.in_top_k` and
     `keras.metrics.SparseTopKCategoricalAccuracy`: the true class is in the top `k`
-    when fewer than `k` classes score strictly higher than it.
+    when fewer than `k` classes score strictly higher than it. A true class whose
+    score is not finite (NaN or infinite) cannot be ranked and counts as an error,
+    as `tf.math.in_top_k` documents: a model that outputs NaN has not predicted the
+    class. The other classes' scores compare as numbers: `inf` is higher than any
+    finite score, NaN is never higher.
 
     Args:
         scores: array `(batch, num_classes)` of scores or probabilities.
@@ -137,10 +148,12 @@ def top_k_error(scores, labels, k):
     >>> labels = np.array([2, 0, 0])
     >>> top_k_error(scores, labels, k=1), top_k_error(scores, labels, k=2)
     (0.6666666666666666, 0.3333333333333333)
+    >>> top_k_error(np.array([[np.nan, 0.5]]), np.array([0]), k=2)  # NaN: an error
+    1.0
     """
     k = positive_int(k, "k")
     scores = batch_of_rows(scores, "scores")
     labels = class_indices(labels, scores.shape[1], len(scores))
     true_scores = scores[np.arange(len(labels)), labels]
     higher = np.sum(scores > true_scores[:, np.newaxis], axis=1)
-    return float(np.mean(higher >= k))
+    return float(np.mean((higher >= k) | ~np.isfinite(true_scores)))

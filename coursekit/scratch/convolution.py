@@ -30,7 +30,8 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
         bias: `None` or a vector of `filters` values.
         strides: an int or an `(h, w)` pair.
         padding: `"valid"`, `"same"` (TensorFlow's placement, extra zero at the end),
-            `"full"`, or an int number of zeros on each side.
+            `"full"`, an int number of zeros on each side, or a pair `(pad_h, pad_w)`
+            of these, one per axis.
         dilation_rate: an int or an `(h, w)` pair.
 
     Returns:
@@ -48,6 +49,8 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
            [81., 90.]])
     >>> conv2d(x, kernel, strides=2, padding="same").shape
     (1, 2, 2, 1)
+    >>> conv2d(x, kernel, padding=(1, 0)).shape  # one zero above and below only
+    (1, 4, 2, 1)
     """
     x, kernel = check_conv_operands(x, kernel)
     windows = extract_windows(x, kernel.shape[:2], strides, padding, dilation_rate)

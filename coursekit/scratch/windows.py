@@ -11,7 +11,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from coursekit import arithmetic
-from coursekit._arguments import as_pair, nhwc
+from coursekit._arguments import as_pair, nhwc, padding_per_axis
 
 # How windows sit along one spatial axis: the zeros added (before, after) the input,
 # the number of windows, the step between windows, the kernel's taps, the span they
@@ -55,7 +55,8 @@ def extract_windows(x, kernel_size, strides=1, padding="valid", dilation_rate=1)
     Args:
         x: an array of shape `(batch, height, width, channels)`.
         kernel_size, strides, dilation_rate: ints or `(h, w)` pairs.
-        padding: an int, `"valid"`, `"same"` or `"full"`.
+        padding: `"valid"`, `"same"`, `"full"`, an int, or a `(pad_h, pad_w)` pair
+            of these.
 
     Example:
 
@@ -181,7 +182,7 @@ def _axes(input_shape, kernel_size, strides, padding, dilation_rate):
             input_shape[1:3],
             as_pair(kernel_size, "kernel_size"),
             as_pair(strides, "strides"),
-            (padding, padding),
+            padding_per_axis(padding),
             as_pair(dilation_rate, "dilation_rate"),
             strict=True,
         )
