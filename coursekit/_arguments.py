@@ -174,12 +174,12 @@ def same_shape(first, second, names):
     return first, second
 
 
-def batch_of_rows(values, name, columns="num_classes"):
-    """Returns `values` as a 2-D float array `(batch, columns)`."""
+def batch_of_rows(values, name):
+    """Returns `values` as a 2-D float array `(batch, num_classes)`."""
     array = float_array(values)
     if array.ndim != 2:
         raise ValueError(
-            f"Expected {name} of shape (batch, {columns}). Received: {name}.shape={array.shape}."
+            f"Expected {name} of shape (batch, num_classes). Received: {name}.shape={array.shape}."
         )
     return array
 
