@@ -7,7 +7,7 @@ the grading tripwire has to catch them as it catches the vectorised references.
 import pytest
 
 from coursekit import grading, scratch
-from coursekit.grading.runner import run_check
+from coursekit.grading import run_check
 
 LOOP_DEFINITIONS = {
     "conv2d": scratch.conv2d_loops,
