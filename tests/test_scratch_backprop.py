@@ -10,6 +10,7 @@ import tensorflow as tf
 from coursekit.scratch import (
     conv2d,
     conv2d_backward,
+    conv2d_backward_loops,
     max_pool2d,
     max_pool2d_backward,
     numerical_gradient,
@@ -57,8 +58,11 @@ CONV_CASES = list(
 )
 
 
+@pytest.mark.parametrize("backward", [conv2d_backward, conv2d_backward_loops])
 @pytest.mark.parametrize(("x_shape", "kernel_hw", "strides", "padding", "dilation"), CONV_CASES)
-def test_conv2d_backward_matches_tensorflow(x_shape, kernel_hw, strides, padding, dilation):
+def test_conv2d_backward_matches_tensorflow(
+    x_shape, kernel_hw, strides, padding, dilation, backward
+):
     rng = np.random.default_rng(0)
     x = rng.normal(size=x_shape)
     kernel = rng.normal(size=(*kernel_hw, x_shape[-1], 4))
@@ -69,7 +73,7 @@ def test_conv2d_backward_matches_tensorflow(x_shape, kernel_hw, strides, padding
     np.testing.assert_allclose(
         conv2d(x, kernel, bias, strides, padding, dilation), expected_y, rtol=1e-12, atol=1e-12
     )
-    got = conv2d_backward(grad_output, x, kernel, strides, padding, dilation)
+    got = backward(grad_output, x, kernel, strides, padding, dilation)
     assert isinstance(got, tuple) and len(got) == 3
     for name, got_grad, expected_grad in zip(("x", "kernel", "bias"), got, expected, strict=True):
         assert got_grad.shape == expected_grad.shape, name
@@ -119,6 +123,21 @@ def test_conv2d_backward_matches_finite_differences_beyond_keras_paddings(paddin
         relative_error(grad_kernel, numerical_gradient(lambda k: loss(x, k, bias), kernel)) < 1e-8
     )
     assert relative_error(grad_bias, numerical_gradient(lambda b: loss(x, kernel, b), bias)) < 1e-8
+
+
+@pytest.mark.parametrize(
+    ("strides", "padding", "dilation"),
+    list(itertools.product((1, 2, (3, 1)), ("valid", "full", 2, (1, "same"), (0, 2)), (1, (2, 1)))),
+)
+def test_conv2d_backward_matches_its_loop_definition_beyond_keras(strides, padding, dilation):
+    rng = np.random.default_rng(7)
+    x, kernel = rng.normal(size=(2, 8, 7, 2)), rng.normal(size=(3, 2, 2, 3))
+    grad_output = rng.normal(size=conv2d(x, kernel, None, strides, padding, dilation).shape)
+    got = conv2d_backward(grad_output, x, kernel, strides, padding, dilation)
+    expected = conv2d_backward_loops(grad_output, x, kernel, strides, padding, dilation)
+    for name, got_grad, expected_grad in zip(("x", "kernel", "bias"), got, expected, strict=True):
+        assert got_grad.shape == expected_grad.shape, name
+        np.testing.assert_allclose(got_grad, expected_grad, rtol=1e-12, atol=1e-12, err_msg=name)
 
 
 def test_input_gradient_is_a_full_convolution_with_the_flipped_kernel():
@@ -205,6 +224,12 @@ def test_relative_error_is_the_largest_elementwise_ratio():
         (lambda: relu_backward(np.zeros(3), np.zeros(4)), "Received: grad_output.shape"),
         (
             lambda: conv2d_backward(
+                np.zeros((1, 3, 3, 1)), np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1))
+            ),
+            "Received: grad_output.shape",
+        ),
+        (
+            lambda: conv2d_backward_loops(
                 np.zeros((1, 3, 3, 1)), np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1))
             ),
             "Received: grad_output.shape",

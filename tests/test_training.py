@@ -166,6 +166,65 @@ def test_fit_applies_its_xla_decision_to_a_model_compiled_otherwise(blobs):
     assert model.jit_compile is wanted
 
 
+class EarlyStoppingArguments(keras.callbacks.Callback):
+    """Stands in for keras.callbacks.EarlyStopping and keeps the arguments it was given."""
+
+    def __init__(self, **arguments):
+        super().__init__()
+        self.arguments = arguments
+
+
+def fit_arguments(monkeypatch, train, validation=None, **options):
+    """What training.fit hands to keras.Model.fit, recorded instead of training."""
+    monkeypatch.setattr(keras.callbacks, "EarlyStopping", EarlyStoppingArguments)
+    model = build_classifier()
+    recorded = {}
+    model.fit = lambda **arguments: recorded.update(arguments)
+    training.fit(model, train, validation, "fast", **options)
+    callbacks = recorded.pop("callbacks")
+    return recorded, [type(callback).__name__ for callback in callbacks], callbacks
+
+
+def test_fit_hands_keras_the_batching_of_arrays_and_of_datasets(blobs, monkeypatch):
+    import tensorflow as tf
+
+    train, validation = blobs
+    fast = profiles.get_profile("fast")
+    arrays, _, _ = fit_arguments(monkeypatch, train, validation, progress="none")
+    assert arrays["batch_size"] == fast.batch_size and arrays["epochs"] == fast.epochs
+    assert "shuffle" not in arrays
+    assert fit_arguments(monkeypatch, train, progress="none", batch_size=7)[0]["batch_size"] == 7
+    dataset = tf.data.Dataset.from_tensor_slices(train).batch(10)
+    batched, _, _ = fit_arguments(monkeypatch, dataset, progress="none")
+    assert batched["shuffle"] is False and "batch_size" not in batched
+    assert fit_arguments(monkeypatch, dataset, progress="none", shuffle=True)[0]["shuffle"]
+
+
+def test_fit_adds_early_stopping_then_progress_before_the_callers_callbacks(blobs, monkeypatch):
+    train, validation = blobs
+    mine = keras.callbacks.History()
+    _, names, callbacks = fit_arguments(
+        monkeypatch,
+        train,
+        validation,
+        monitor="val_accuracy",
+        patience=4,
+        progress="log",
+        callbacks=[mine],
+    )
+    assert names == ["EarlyStoppingArguments", "EpochLog", "History"] and callbacks[-1] is mine
+    assert callbacks[0].arguments == {
+        "monitor": "val_accuracy",
+        "mode": "max",
+        "patience": 4,
+        "restore_best_weights": True,
+    }
+    assert fit_arguments(monkeypatch, train, validation, patience=None, progress="none")[1] == []
+    assert fit_arguments(monkeypatch, train, None, progress="log")[1] == ["EpochLog"]
+    _, _, callbacks = fit_arguments(monkeypatch, train, validation, progress="none")
+    assert callbacks[0].arguments["mode"] == "min"  # val_loss, the default monitor
+
+
 @pytest.mark.parametrize(
     ("arguments", "error", "message"),
     [
