@@ -131,7 +131,7 @@ def correlate(image, kernel, **kwargs):
 output = correlate(image, kernel)
 assert output[0, 1] == products.sum()
 
-figure, axes = plt.subplots(1, 3, figsize=(9, 3), gridspec_kw={"width_ratios": [5, 3, 3]})
+figure, axes = plt.subplots(1, 3, figsize=(8.4, 2.8), gridspec_kw={"width_ratios": [5, 3, 3]})
 plotting.plot_array(image, axes[0], "image", highlight=(0, 1, 3, 3))
 plotting.plot_array(kernel, axes[1], "kernel", cmap="RdBu")
 plotting.plot_array(output, axes[2], "cross-correlation", highlight=(0, 1, 1, 1))
