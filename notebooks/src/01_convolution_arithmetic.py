@@ -280,9 +280,8 @@ check("01.1", conv_output_size)
 # Move the sliders: the drawing shows the padded input (grey cells are zeros), the kernel
 # taps read for one output position (red), and the output grid. `output #` walks through
 # the output positions. Try a stride that does not tile, `"same"` padding with stride 2,
-# and dilation 2. (`plotting.draw_convolution` also works directly with
-# `ipywidgets.interact`, e.g.
-# `interact(plotting.draw_convolution, input_size=(3, 12), kernel_size=(1, 7), strides=(1, 4), padding=(0, 3), dilation_rate=(1, 3), row=(0, 11), col=(0, 11))`.)
+# and dilation 2. (Any drawing function of `plotting` gets sliders the same way, e.g.
+# `widgets.interact_figure(plotting.draw_convolution, input_size=(3, 12), kernel_size=(1, 7), strides=(1, 4), padding=(0, 3), dilation_rate=(1, 3), row=(0, 11), col=(0, 11))`.)
 
 # %%
 from coursekit.widgets import conv_explorer
