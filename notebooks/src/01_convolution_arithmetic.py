@@ -281,7 +281,7 @@ check("01.1", conv_output_size)
 # taps read for one output position (red), and the output grid. `output #` walks through
 # the output positions. Try a stride that does not tile, `"same"` padding with stride 2,
 # and dilation 2. (Any drawing function of `plotting` gets sliders the same way, e.g.
-# `widgets.interact_figure(plotting.draw_convolution, input_size=(3, 12), kernel_size=(1, 7), strides=(1, 4), padding=(0, 3), dilation_rate=(1, 3), row=(0, 11), col=(0, 11))`.)
+# `coursekit.widgets.interact_figure(plotting.draw_convolution, input_size=(3, 12), kernel_size=(1, 7), strides=(1, 4), padding=(0, 3), dilation_rate=(1, 3), row=(0, 11), col=(0, 11))`.)
 
 # %%
 from coursekit.widgets import conv_explorer
