@@ -34,7 +34,7 @@ def keras_regularized_step(w, x, y, learning_rate, l1, l2):
     (grad,) = vjp(lambda kernel: loss(kernel, True), w)[1](np.float64(1.0))
     optimizer = keras.optimizers.SGD(learning_rate)
     optimizer.apply_gradients([(keras.ops.convert_to_tensor(grad), layer.kernel)])
-    return data_grad, keras.ops.convert_to_numpy(layer.kernel)
+    return data_grad, keras.ops.convert_to_numpy(layer.kernel.value)
 
 
 @pytest.mark.parametrize(
