@@ -1,8 +1,8 @@
 """Training on several machines: the `TF_CONFIG` each worker of a cluster needs.
 
 `tf.distribute.MultiWorkerMirroredStrategy` reads the cluster from the `TF_CONFIG`
-environment variable, which must be set before TensorFlow starts: every machine runs
-the same code, with the same list of workers and its own index in it. Worker 0 is the
+environment variable when the strategy is created: every machine runs the same code,
+with the same list of workers and its own index in it. Worker 0 is the
 chief (the one that should write checkpoints and logs).
 """
 
@@ -18,7 +18,7 @@ def tf_config(workers, index):
         index: this machine's position in `workers` (0 is the chief).
 
     Returns:
-        A JSON string, to put into the environment before TensorFlow is imported:
+        A JSON string, to put into the environment before the strategy is created:
         `os.environ["TF_CONFIG"] = tf_config(...)`.
 
     Raises:
