@@ -89,7 +89,7 @@ def test_student_notebook_01_in_jupyterlab(server, page):
     url, token = server
     lab.open_notebook(page, url, token, STUDENT_01.name)
     lab.start_run_all(page)
-    lab.wait_for_run_all(page, timeout_s=300)
+    lab.wait_for_run_all(page, timeout_s=600)
     page.screenshot(path=ARTIFACTS / "01_after_run_all.png")
 
     assert lab.error_outputs(page) == []
@@ -194,8 +194,8 @@ def test_solution_notebook_05_in_jupyterlab(server, page):
     fit_cell = page.evaluate("() => window.coursekit.findCell('history = training.fit(')")
     assert fit_cell > 0
     lab.start_run_all(page)
-    curve = watch_live_curve(page, fit_cell, timeout_s=240)
-    lab.wait_for_run_all(page, timeout_s=300)
+    curve = watch_live_curve(page, fit_cell, timeout_s=600)
+    lab.wait_for_run_all(page, timeout_s=600)
     page.screenshot(path=ARTIFACTS / "05_after_run_all.png")
 
     assert curve["images_while_running"] >= 2, curve  # drawn, then redrawn, during `fit`
