@@ -5,7 +5,7 @@
 # reporting each notebook's time, peak memory and the profile coursekit picked. Fails if a
 # notebook passes 1.5 GB or Binder is not detected.
 #
-#   bash scripts/check_binder.sh            (from the repository root; about 8 minutes)
+#   bash scripts/check_binder.sh            (from the repository root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=$(sed -n 's/^python-//p' binder/runtime.txt)

@@ -7,7 +7,7 @@
 # tf.distribute) are skipped, and -rs prints why.
 #
 #   bash scripts/check_jax.sh               (from the repository root, in the venv that ran
-#                                            the README's test command; about 3 minutes)
+#                                            the README's test command)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install --quiet -e ".[jax]"
