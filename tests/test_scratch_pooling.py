@@ -1,11 +1,11 @@
-"""coursekit.scratch pooling, forward and backward, against Keras layers and tf.GradientTape."""
+"""coursekit.scratch pooling, forward and backward, against Keras layers and the backend's
+autodiff."""
 
 import itertools
 
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from coursekit.scratch import (
     avg_pool2d,
@@ -17,6 +17,7 @@ from coursekit.scratch import (
     max_pool2d_backward_loops,
     max_pool2d_loops,
 )
+from tests.autodiff import vjp
 
 LAYERS = {"max": keras.layers.MaxPooling2D, "avg": keras.layers.AveragePooling2D}
 SCRATCH = {
@@ -38,15 +39,12 @@ CASES = list(
 
 
 def keras_pool_and_gradient(kind, x, grad_output_shape_seed, pool_size, strides, padding):
-    """Keras's pooled output and TensorFlow's gradient for a random upstream gradient."""
+    """Keras's pooled output and the backend's gradient for a random upstream gradient."""
     layer = LAYERS[kind](pool_size, strides=strides, padding=padding, dtype="float64")
-    inputs = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(inputs)
-        outputs = layer(inputs)
+    outputs, pullback = vjp(layer, x)
     grad_output = np.random.default_rng(grad_output_shape_seed).normal(size=outputs.shape)
-    grad_x = tape.gradient(outputs, inputs, output_gradients=tf.constant(grad_output))
-    return outputs.numpy(), grad_output, grad_x.numpy()
+    (grad_x,) = pullback(grad_output)
+    return outputs, grad_output, grad_x
 
 
 @pytest.mark.parametrize("version", ["vectorised", "loops"])

@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -88,10 +89,12 @@ def test_fit_draws_live_curves_in_a_notebook(blobs, monkeypatch):
             updates.append(figure)
 
     def display(figure):
+        # Drawn off pyplot: the inline backend must not show it again when the cell ends.
+        assert plt.get_fignums() == []
         shown.append(figure)
         return Handle()
 
-    monkeypatch.setattr(progress, "_display_with_handle", display)
+    monkeypatch.setattr(progress, "_display_figure", display)
     monkeypatch.setattr(training.loop, "in_notebook", lambda: True)
     train, validation = blobs
     training.fit(build_classifier(), train, validation, "fast", epochs=3)
@@ -101,7 +104,54 @@ def test_fit_draws_live_curves_in_a_notebook(blobs, monkeypatch):
     assert [axis.get_title() for axis in figure.axes] == ["loss", "accuracy"]
     training_line, validation_line = figure.axes[0].lines[:2]
     assert len(training_line.get_xdata()) == len(validation_line.get_xdata()) == 3
-    assert "best val_loss, whose weights the model keeps" in figure.texts[-1].get_text()
+    assert "best validation loss, whose weights the model keeps" in figure.texts[-1].get_text()
+
+
+def test_run_status_shows_one_line_per_run_updated_every_epoch(blobs, monkeypatch):
+    shown = []
+
+    class Handle:
+        def update(self, text):
+            shown.append(repr(text))
+
+    def display(text):
+        shown.append(text)
+        return Handle()
+
+    monkeypatch.setattr(progress, "in_notebook", lambda: True)
+    monkeypatch.setattr(progress, "_display_text", display)
+    train, validation = blobs
+    model = build_classifier()
+    training.fit(
+        model,
+        train,
+        validation,
+        "fast",
+        epochs=3,
+        progress="none",
+        callbacks=[training.RunStatus()],
+    )
+    assert len(shown) == 4  # the start, then one update per epoch, in the same output
+    assert shown[0] == "Adam, learning rate 0.001: training, 3 epochs"
+    assert shown[-1].startswith("Adam, learning rate 0.001: 3/3 epochs in ")
+    assert "val_loss" in shown[-1]
+
+
+def test_run_status_prints_one_line_per_run_outside_notebooks(blobs, capsys):
+    train, validation = blobs
+    for label in ("first", "second"):
+        training.fit(
+            build_classifier(),
+            train,
+            validation,
+            "fast",
+            epochs=2,
+            progress="none",
+            callbacks=[training.RunStatus(label)],
+        )
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["first", "second"]
+    assert all("2/2 epochs" in line and "val_accuracy" in line for line in lines)
 
 
 def test_early_stopping_restores_the_weights_of_the_best_epoch(blobs):
@@ -296,6 +346,7 @@ TWO_DEVICE_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.tensorflow_only
 def test_mirrored_strategy_on_two_logical_cpus_trains_like_one_device():
     environment = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "KERAS_BACKEND": "tensorflow"}
     completed = subprocess.run(

@@ -107,7 +107,7 @@ curves = {
     "tanh": (np.tanh(z), 1 - np.tanh(z) ** 2),
     "ReLU": (scratch.relu(z), (z > 0).astype(float)),
 }
-figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
+figure, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.2))
 for name, (value, slope) in curves.items():
     left.plot(z, value, label=name)
     right.plot(z, slope, label=name)
@@ -219,7 +219,7 @@ upstream = np.array([[1.0, 2.0], [3.0, 4.0]])[None, :, :, None]
 pooled = scratch.max_pool2d(feature_map, 3, strides=2)
 routed = scratch.max_pool2d_backward(upstream, feature_map, 3, strides=2)
 
-figure, axes = plt.subplots(1, 4, figsize=(12, 3), gridspec_kw={"width_ratios": [5, 2, 2, 5]})
+figure, axes = plt.subplots(1, 4, figsize=(8.4, 2.4), gridspec_kw={"width_ratios": [5, 2, 2, 5]})
 plotting.plot_array(feature_map[0, :, :, 0], axes[0], "input", highlight=(0, 2, 3, 3))
 plotting.plot_array(pooled[0, :, :, 0], axes[1], "max pooled")
 plotting.plot_array(upstream[0, :, :, 0], axes[2], "upstream G")
