@@ -151,3 +151,15 @@ def test_the_keras_exercises_declare_the_probe_and_its_comparison(exercise_id):
     fuzzed = declared.fuzz(np.random.default_rng(1))
     assert fuzzed and all(case.probe is probe for case in fuzzed)
     assert all(dataclasses.replace(case, probe=None).probe is None for case in fuzzed)
+
+
+def test_a_keras_error_is_reported_without_colours_or_tensor_names():
+    def vgg_block(x, filters, convs):
+        from keras import layers
+
+        return layers.MaxPooling2D(16)(x)
+
+    outcome = call_cases(vgg_block, get_exercise("06.1").cases()[:1], reduce)[0]
+    assert "Computed output size would be zero or negative" in outcome.error
+    assert "\x1b[" not in outcome.error and "keras_tensor" not in outcome.error
+    assert outcome.error.endswith(": `return layers.MaxPooling2D(16)(x)`).")

@@ -7,6 +7,7 @@ them: `call_cases` runs where the student's code runs, `judge` where it cannot r
 import copy
 import dataclasses
 import os
+import re
 import sysconfig
 import traceback
 
@@ -19,6 +20,10 @@ from coursekit.grading.source import source_line
 from coursekit.grading.status import Status
 from coursekit.grading.tripwire import ReferenceTrap, resolve, trap_targets
 
+# Keras decorates the errors its layers raise with terminal colours and a list of the
+# call's arguments, whose tensor names change from run to run: neither helps a student.
+_TERMINAL_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
+_KERAS_ARGUMENTS = "\n\nArguments received by"
 # Tracebacks are reported at the deepest frame outside coursekit and the libraries.
 _LIBRARY_DIRS = tuple(
     os.path.abspath(path)
@@ -297,4 +302,5 @@ def _describe_error(error, sources=None):
         code, lineno = frames[-1]
         line = source_line(code, lineno, sources)
         where = f" (in `{code.co_name}`, line {lineno}" + (f": `{line}`)" if line else ")")
-    return f"raised {type(error).__name__}: {error}{where}."
+    text = _TERMINAL_COLOURS.sub("", str(error)).split(_KERAS_ARGUMENTS)[0].strip()
+    return f"raised {type(error).__name__}: {text}{where}."
