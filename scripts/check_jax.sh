@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The course on Keras's JAX backend: installs JAX (CPU) into the active environment, then
 # runs, with KERAS_BACKEND=jax, the tests of coursekit.scratch, coursekit.arithmetic,
-# coursekit.models (once tests/test_models*.py exist), the grading checks, the training
+# coursekit.models, the grading checks, the training
 # wrapper and the input pipelines, and notebook 01 itself (with its widgets and figures,
 # which do not depend on the backend). Tests of TensorFlow-only parts (tf.data,
 # tf.distribute) are skipped, and -rs prints why.

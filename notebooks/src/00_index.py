@@ -38,7 +38,7 @@ profile = coursekit.setup(seed=0)
 # | 03 | [Backpropagation in CNNs](03_backprop_in_cnns.ipynb) | ReLU and dying units; max-pool gradient routing and average-pool spreading; convolution backward as a full convolution with the flipped kernel; convolution as a sparse matrix and as im2col; gradient checking; loops vs im2col vs Keras speed |
 # | 04 | [Regularisation](04_regularisation.ipynb) | bias and variance; L1/L2 penalties and sparse vs small weights; inverted dropout; early stopping as Keras does it; batch normalisation in training and at inference, layer normalisation; data augmentation; five regularisers compared on a small CNN |
 # | 05 | [Training a CNN](05_training_a_cnn.ipynb) | an ImageNet-style pipeline: softmax and cross-entropy, mean image and per-channel mean, initialisation, SGD/momentum/RMSprop/Adam, learning-rate schedules, batch size, median-frequency class weights, top-1/top-5 error, confusion matrix, ten-crop test-time augmentation, ImageNet results and humans |
-# | 06 | CNN architectures *(in preparation)* | LeNet-5, AlexNet, VGG, GoogLeNet, ResNet, DenseNet, transfer learning |
+# | 06 | [CNN architectures](06_cnn_architectures.ipynb) | LeNet-5, AlexNet (grouped convolutions, 224 vs 227), VGG (stacks of 3x3, the layer-by-layer memory and parameter table), GoogLeNet (Inception modules, 1x1 reductions), ResNet (residual and bottleneck blocks, projections, pre-activation, the degradation problem measured), DenseNet, transfer learning (frozen features vs fine-tuning vs from scratch) |
 # | 07 | Object detection *(in preparation)* | boxes, IoU, NMS, anchors, the R-CNN family, YOLO, SSD, mAP |
 # | 08 | Semantic segmentation *(in preparation)* | FCN, upsampling, transposed convolution, U-Net, mIoU |
 #
