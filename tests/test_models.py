@@ -75,6 +75,7 @@ def test_lenet5_counts_layer_by_layer():
 def test_alexnet_conv1_and_its_groups():
     model = models.build_without_weights(models.alexnet)
     assert tuple(model.get_layer("conv1").output.shape[1:]) == (55, 55, 96)
+    assert model.get_layer("conv1").count_params() == (11 * 11 * 3 + 1) * 96 == 34_944
     assert model.get_layer("conv2").count_params() == 5 * 5 * 48 * 256 + 256
     assert tuple(model.get_layer("pool5").output.shape[1:]) == (6, 6, 256)
 
