@@ -5,6 +5,7 @@ pooling, with the hints for classic mistakes.
 import numpy as np
 
 from coursekit import arithmetic
+from coursekit.grading import fuzz
 from coursekit.grading.registry import Case, Hint, coding, written
 from coursekit.scratch import avg_pool2d, max_pool2d
 from coursekit.scratch.windows import padding_amounts
@@ -25,6 +26,15 @@ def _pool_output_size_cases():
             "10 inputs, 2x2 windows, stride 3, 'same'", (10, 2), {"strides": 3, "padding": "same"}
         ),
     ]
+
+
+def _pool_output_size_fuzz(rng):
+    def make(rng):
+        strides = fuzz.pick(rng, [None, int(rng.integers(1, 7))])
+        kwargs = {"strides": strides, "padding": fuzz.pick(rng, ["valid", "same"])}
+        return (int(rng.integers(1, 41)), int(rng.integers(1, 7))), kwargs
+
+    return fuzz.draw(rng, 300, make, arithmetic.pool_output_size)
 
 
 def _strides_default_to_one(input_size, pool_size, strides=None, padding="valid"):
@@ -50,6 +60,7 @@ POOL_OUTPUT_SIZE = coding(
     2,
     reference=arithmetic.pool_output_size,
     cases=_pool_output_size_cases,
+    fuzz=_pool_output_size_fuzz,
     hints=(
         Hint(
             "As in Keras, strides=None means strides = pool_size: windows side by side.",
@@ -116,6 +127,20 @@ def _pooling_cases():
     ]
 
 
+def pooling_fuzz(reference, count=150):
+    """A fuzz generator for `reference(x, pool_size, strides=None, padding="valid")`:
+    odd, even and non-square inputs, int and pair windows and strides (strides above
+    the window too), both paddings, and values with ties, one sign or a large scale."""
+
+    def make(rng):
+        x = fuzz.values(rng, (int(rng.integers(1, 3)), *rng.integers(1, 10, size=2), 2))
+        strides = fuzz.pick(rng, [None, fuzz.int_or_pair(rng, 1, 4)])
+        kwargs = {"strides": strides, "padding": fuzz.pick(rng, ["valid", "same"])}
+        return (x, fuzz.int_or_pair(rng, 1, 4)), kwargs
+
+    return lambda rng: fuzz.draw(rng, count, make, reference)
+
+
 def _pad_with_zeros(pool):
     """Pads 'same' windows with zeros, as a convolution would; average pooling then
     divides by the whole window's area, padding included."""
@@ -178,6 +203,7 @@ MAX_POOL2D = coding(
     3,
     reference=max_pool2d,
     cases=_pooling_cases,
+    fuzz=pooling_fuzz(max_pool2d),
     hints=(
         Hint(
             "With 'same' padding, pad with -inf (or skip the padded cells): a padded "
@@ -197,6 +223,7 @@ AVG_POOL2D = coding(
     3,
     reference=avg_pool2d,
     cases=_pooling_cases,
+    fuzz=pooling_fuzz(avg_pool2d),
     hints=(
         Hint(
             "With 'same' padding, Keras averages over the real cells of each window only: "

@@ -5,6 +5,7 @@ backward, and gradient checking, with the hints for classic mistakes.
 import numpy as np
 
 from coursekit import arithmetic
+from coursekit.grading import fuzz
 from coursekit.grading.registry import Case, Hint, coding, written
 from coursekit.scratch import (
     conv2d,
@@ -40,6 +41,14 @@ def _relu_backward_cases():
     ]
 
 
+def _relu_backward_fuzz(rng):
+    def make(rng):
+        shape = tuple(int(n) for n in rng.integers(1, 6, size=rng.integers(1, 5)))
+        return (fuzz.values(rng, shape), fuzz.values(rng, shape, "ties")), {}
+
+    return fuzz.draw(rng, 40, make, relu_backward)
+
+
 def _relu_mask_only(grad_output, x):
     return (x > 0).astype(np.float64)
 
@@ -58,6 +67,7 @@ RELU_BACKWARD = coding(
     2,
     reference=relu_backward,
     cases=_relu_backward_cases,
+    fuzz=_relu_backward_fuzz,
     hints=(
         Hint(
             "By the chain rule, multiply the upstream gradient by ReLU's derivative; "
@@ -112,6 +122,20 @@ def _max_pool_backward_cases():
             padding="same",
         ),
     ]
+
+
+def _max_pool_backward_fuzz(rng):
+    def make(rng):
+        x = fuzz.values(rng, (int(rng.integers(1, 3)), *rng.integers(1, 10, size=2), 2))
+        pool_size = fuzz.int_or_pair(rng, 1, 4)
+        kwargs = {
+            "strides": fuzz.pick(rng, [None, fuzz.int_or_pair(rng, 1, 4)]),
+            "padding": fuzz.pick(rng, ["valid", "same"]),
+        }
+        grad = fuzz.values(rng, max_pool2d(x, pool_size, **kwargs).shape, "positive")
+        return (grad, x, pool_size), kwargs
+
+    return fuzz.draw(rng, 150, make, max_pool2d_backward)
 
 
 def _window_slices(grad_output, x, pool_size, strides, padding, step_one=False):
@@ -171,6 +195,7 @@ MAX_POOL2D_BACKWARD = coding(
     3,
     reference=max_pool2d_backward,
     cases=_max_pool_backward_cases,
+    fuzz=_max_pool_backward_fuzz,
     hints=(
         Hint(
             "A cell that is the maximum of several overlapping windows receives the sum "
@@ -223,6 +248,22 @@ def _conv_backward_cases():
         ),
         case("dilation 2", (1, 8, 7, 2), (3, 3, 2, 2), dilation_rate=2),
     ]
+
+
+def _conv_backward_fuzz(rng):
+    def make(rng):
+        channels, filters = (int(n) for n in rng.integers(1, 4, size=2))
+        x = fuzz.values(rng, (int(rng.integers(1, 3)), *rng.integers(1, 10, size=2), channels))
+        kernel = fuzz.values(rng, (*rng.integers(1, 5, size=2), channels, filters))
+        kwargs = {
+            "strides": int(rng.integers(1, 5)),
+            "padding": fuzz.pick(rng, ["valid", "same"]),
+            "dilation_rate": int(rng.integers(1, 4)),
+        }
+        grad = fuzz.values(rng, conv2d(x, kernel, **kwargs).shape)
+        return (grad, x, kernel), kwargs
+
+    return fuzz.draw(rng, 150, make, conv2d_backward)
 
 
 def _input_gradient_by_full_convolution(
@@ -302,6 +343,7 @@ CONV2D_BACKWARD = coding(
     4,
     reference=conv2d_backward,
     cases=_conv_backward_cases,
+    fuzz=_conv_backward_fuzz,
     hints=(
         Hint(
             "grad_x is a full convolution of the upstream gradient with the kernel "
@@ -365,6 +407,16 @@ def _numerical_gradient_cases():
     ]
 
 
+def _numerical_gradient_fuzz(rng):
+    def make(rng):
+        shape = tuple(int(n) for n in rng.integers(1, 4, size=rng.integers(0, 4)))
+        f = fuzz.pick(rng, [_cubes, _exponential_mix, _coupled_loss][: 3 if shape else 2])
+        x = rng.normal(size=shape).astype(fuzz.pick(rng, [np.float64, np.float32]))
+        return (f, x), fuzz.pick(rng, [{}, {"h": float(fuzz.pick(rng, [1e-2, 1e-3, 1e-4]))}])
+
+    return fuzz.draw(rng, 30, make, numerical_gradient)
+
+
 def _forward_difference(f, x, h=1e-5):
     grad = np.zeros(x.shape)
     for index in np.ndindex(x.shape):
@@ -388,6 +440,7 @@ NUMERICAL_GRADIENT = coding(
     2,
     reference=numerical_gradient,
     cases=_numerical_gradient_cases,
+    fuzz=_numerical_gradient_fuzz,
     hints=(
         Hint(
             "Use the centred difference (f(x + h) - f(x - h)) / (2h): a one-sided "
