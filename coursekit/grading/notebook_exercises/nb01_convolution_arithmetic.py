@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from coursekit import arithmetic
-from coursekit.grading import fuzz
+from coursekit.grading import fuzz, same_padding_mistakes
 from coursekit.grading.registry import Case, Hint, coding, written
 from coursekit.scratch import conv2d
 
@@ -128,6 +128,22 @@ def _conv2d_cases():
             padding="same",
             dilation_rate=2,
         ),
+        case(
+            "'same' padding, stride 3, a 5x7 image and a 3x4 kernel: 5 rows give "
+            "ceil(5 / 3) = 2 outputs, and each axis has its own padding",
+            (2, 5, 7, 2),
+            (3, 4, 2, 3),
+            strides=3,
+            padding="same",
+        ),
+        case(
+            "'same' padding, stride 3, a 2x1 kernel on a 9x8 image: the window is "
+            "smaller than the stride, so nothing is padded",
+            (1, 9, 8, 1),
+            (2, 1, 1, 2),
+            strides=3,
+            padding="same",
+        ),
     ]
 
 
@@ -192,6 +208,15 @@ CONV2D = coding(
         Hint(
             "With dilation d, kernel tap (u, v) reads input (i*s + u*d, j*s + v*d).",
             _ignores_dilation,
+        ),
+        # The extra zero's place has its own hint above.
+        *same_padding_mistakes.hints(
+            "conv2d",
+            "swapped",
+            "width_for_both",
+            "height_for_both",
+            "floor",
+            "all_after",
         ),
     ),
 )

@@ -5,7 +5,7 @@ pooling, with the hints for classic mistakes.
 import numpy as np
 
 from coursekit import arithmetic
-from coursekit.grading import fuzz
+from coursekit.grading import fuzz, same_padding_mistakes
 from coursekit.grading.registry import Case, Hint, coding, written
 from coursekit.scratch import avg_pool2d, max_pool2d
 from coursekit.scratch.windows import padding_amounts
@@ -89,6 +89,9 @@ def _pooling_cases():
     def normal(*shape):
         return rng.normal(size=shape).round(3)
 
+    def negative(*shape):
+        return -np.abs(normal(*shape)) - 0.5
+
     lecture = np.array(
         [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.float64
     ).reshape(1, 4, 4, 1)
@@ -123,6 +126,28 @@ def _pooling_cases():
             "stride 3 with 2x2 windows: some inputs are skipped",
             (normal(1, 8, 8, 2), 2),
             {"strides": 3},
+        ),
+        Case(
+            "2x3 windows with default strides (2, 3) on a 5x11 image",
+            (normal(2, 5, 11, 2), (2, 3)),
+        ),
+        Case(
+            "'same' padding, 3x4 windows, strides (2, 3) on a 5x6 image: 5 rows give "
+            "ceil(5 / 2) = 3 outputs, and each axis has its own padding",
+            (negative(2, 5, 6, 2), (3, 4)),
+            {"strides": (2, 3), "padding": "same"},
+        ),
+        Case(
+            "'same' padding, 5x4 windows, strides (1, 3) on a 5x6 image: four cells of "
+            "padding along the height, two before and two after",
+            (negative(1, 5, 6, 3), (5, 4)),
+            {"strides": (1, 3), "padding": "same"},
+        ),
+        Case(
+            "'same' padding, 2x1 windows, stride 3 on a 9x8 image: the window is smaller "
+            "than the stride, so nothing is padded",
+            (normal(1, 9, 8, 2), (2, 1)),
+            {"strides": 3, "padding": "same"},
         ),
     ]
 
@@ -211,6 +236,7 @@ MAX_POOL2D = coding(
             _pad_with_zeros(max_pool2d),
         ),
         *_hints(max_pool2d),
+        *same_padding_mistakes.hints("max_pool2d"),
     ),
 )
 
@@ -231,6 +257,7 @@ AVG_POOL2D = coding(
             _pad_with_zeros(avg_pool2d),
         ),
         *_hints(avg_pool2d),
+        *same_padding_mistakes.hints("avg_pool2d"),
     ),
 )
 

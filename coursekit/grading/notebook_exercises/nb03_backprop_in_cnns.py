@@ -5,7 +5,7 @@ backward, and gradient checking, with the hints for classic mistakes.
 import numpy as np
 
 from coursekit import arithmetic
-from coursekit.grading import fuzz
+from coursekit.grading import fuzz, same_padding_mistakes
 from coursekit.grading.registry import Case, Hint, coding, written
 from coursekit.scratch import (
     conv2d,
@@ -121,6 +121,34 @@ def _max_pool_backward_cases():
             2,
             padding="same",
         ),
+        case(
+            "ties, 2x3 windows with default strides (2, 3) on a 5x11 image",
+            rng.integers(-1, 2, size=(1, 5, 11, 2)).astype(np.float64),
+            (2, 3),
+        ),
+        case(
+            "'same' padding, 3x4 windows, strides (2, 3) on a 5x6 image: each axis has its "
+            "own padding, and each is cut off by its own amounts",
+            -np.abs(rng.normal(size=(2, 5, 6, 2))) - 0.5,
+            (3, 4),
+            strides=(2, 3),
+            padding="same",
+        ),
+        case(
+            "'same' padding, 3x5 windows, strides (1, 3) on a 5x6 image",
+            -np.abs(rng.normal(size=(1, 5, 6, 2))) - 0.5,
+            (3, 5),
+            strides=(1, 3),
+            padding="same",
+        ),
+        case(
+            "'same' padding, 2x1 windows, stride 3 on a 9x8 image: the window is smaller "
+            "than the stride, so nothing is padded",
+            rng.normal(size=(1, 9, 8, 2)),
+            (2, 1),
+            strides=3,
+            padding="same",
+        ),
     ]
 
 
@@ -189,6 +217,21 @@ def _max_pool_backward_by_windows(overwrite=False, every_tie=False, step_one=Fal
     return backward
 
 
+def _max_pool_backward_cropped_by_the_other_axis(
+    grad_output, x, pool_size, strides=None, padding="valid"
+):
+    pool = arithmetic.as_pair(pool_size, "pool_size")
+    steps = pool if strides is None else arithmetic.as_pair(strides, "strides")
+    pads = [
+        padding_amounts(size, window, step, padding)
+        for size, window, step in zip(x.shape[1:3], pool, steps, strict=True)
+    ]
+    padded = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=-np.inf)
+    grad = max_pool2d_backward(grad_output, padded, pool, steps)
+    (top, _), (left, _) = pads[::-1]
+    return grad[:, top : top + x.shape[1], left : left + x.shape[2]]
+
+
 MAX_POOL2D_BACKWARD = coding(
     "03.2",
     "Routing gradients through max pooling",
@@ -211,6 +254,12 @@ MAX_POOL2D_BACKWARD = coding(
             "Window (i, j) starts at row i * strides and column j * strides.",
             _max_pool_backward_by_windows(step_one=True),
         ),
+        Hint(
+            "Cut the padding off each axis by that axis's own amount: rows "
+            "pad_h[0] : pad_h[0] + height, columns pad_w[0] : pad_w[0] + width.",
+            _max_pool_backward_cropped_by_the_other_axis,
+        ),
+        *same_padding_mistakes.hints("max_pool2d_backward"),
     ),
 )
 
@@ -247,6 +296,22 @@ def _conv_backward_cases():
             padding="same",
         ),
         case("dilation 2", (1, 8, 7, 2), (3, 3, 2, 2), dilation_rate=2),
+        case(
+            "'same' padding, stride 3, a 5x7 image and a 3x4 kernel: 5 rows give "
+            "ceil(5 / 3) = 2 outputs, and each axis has its own padding",
+            (2, 5, 7, 2),
+            (3, 4, 2, 3),
+            strides=3,
+            padding="same",
+        ),
+        case(
+            "'same' padding, stride 3, a 2x1 kernel on a 9x8 image: the window is "
+            "smaller than the stride, so nothing is padded",
+            (1, 9, 8, 1),
+            (2, 1, 1, 2),
+            strides=3,
+            padding="same",
+        ),
     ]
 
 
@@ -366,6 +431,10 @@ CONV2D_BACKWARD = coding(
             "images and positions, not means.",
             _conv_backward_batch_mean,
         ),
+        # The other rules leave the padded input too small for the upstream gradient.
+        *same_padding_mistakes.hints(
+            "conv2d_backward", "width_for_both", "all_after", "extra_first"
+        ),
     ),
 )
 
@@ -403,6 +472,11 @@ def _numerical_gradient_cases():
             "an exponential of a 2x2x2 tensor, h = 1e-2",
             (_exponential_mix, rng.normal(size=(2, 2, 2))),
             {"h": 1e-2},
+        ),
+        Case(
+            "x in float32, h = 1e-3: the differences must be taken in float64",
+            (_cubes, rng.normal(size=(2, 3)).astype(np.float32)),
+            {"h": 1e-3},
         ),
     ]
 

@@ -32,6 +32,11 @@ def _softmax_cases():
         ),
         Case("classes along axis 0", (rng.normal(size=(3, 4)),), {"axis": 0}),
         Case("a 3-D array, classes along axis 1", (rng.normal(size=(2, 4, 3)) * 5,), {"axis": 1}),
+        Case(
+            "rows that spread over 1000: only subtracting the maximum keeps exp() finite",
+            (np.array([[0.0, 1000.0], [-1000.0, 0.0]]),),
+        ),
+        Case("a 3-D array with the default axis, the last", (rng.normal(size=(2, 3, 4)) * 5,)),
     ]
 
 
@@ -70,6 +75,12 @@ def _softmax_last_axis(logits, axis=-1):
     return scratch.softmax(logits)
 
 
+def _softmax_row_minimum(logits, axis=-1):
+    with np.errstate(over="ignore", invalid="ignore"):
+        exponentials = np.exp(logits - np.min(logits, axis=axis, keepdims=True))
+        return exponentials / exponentials.sum(axis=axis, keepdims=True)
+
+
 SOFTMAX = coding(
     "05.1",
     "A numerically stable softmax",
@@ -92,6 +103,11 @@ SOFTMAX = coding(
         Hint(
             "Normalise along the `axis` argument, not always along the last axis.",
             _softmax_last_axis,
+        ),
+        Hint(
+            "Subtract the maximum along `axis`, not the minimum: after subtracting the "
+            "maximum every exponent is at most 0, so exp() cannot overflow.",
+            _softmax_row_minimum,
         ),
     ),
 )
@@ -389,6 +405,10 @@ def _ten_crop_cases():
         Case("an 8x8 colour image, crops of 5 (odd margin)", (rng.normal(size=(8, 8, 3)), 5)),
         Case("a 32x32 colour image, crops of 28", (rng.normal(size=(32, 32, 3)), 28)),
         Case("a 7x10 image, 4x7 crops", (rng.normal(size=(7, 10, 2)), (4, 7))),
+        Case(
+            "a 6x9 image, crops of 4: margins of 2 rows and 5 columns",
+            (rng.normal(size=(6, 9, 2)), 4),
+        ),
         Case("a crop as large as the image", (rng.normal(size=(5, 5, 1)), 5)),
     ]
 

@@ -8,6 +8,7 @@ from coursekit.grading.layout import BuildError
 from coursekit.grading.strength import table
 from coursekit.grading.strength.accepted import ACCEPTED
 from coursekit.grading.strength.measure import StrengthError, measure
+from coursekit.grading.strength.worker import Worker
 
 TITLE = (
     "Check strength: first-order mutants of each notebook solution. A mutant is observably\n"
@@ -30,14 +31,15 @@ def strength(args):
         return _fail(error)
     print(TITLE, end="\n\n")
     print(table.header())
-    results = []
-    for exercise in chosen:
-        try:
-            result = measure(exercise, args.root, hidden, timeout=args.timeout, sample=args.sample)
-        except (StrengthError, BuildError) as error:
-            return _fail(error)
-        results.append(result)
-        print(table.row(result), flush=True)
+    results, worker = [], Worker()
+    try:
+        for exercise in chosen:
+            results.append(measure(exercise, args.root, hidden, args.timeout, args.sample, worker))
+            print(table.row(results[-1]), flush=True)
+    except (StrengthError, BuildError) as error:
+        return _fail(error)
+    finally:
+        worker.stop()
     print(table.total(results))
     _section(
         "Survivors: observably wrong, yet the check passes them",

@@ -94,8 +94,8 @@ def measure(
     root=".",
     hidden_tests=None,
     timeout=DEFAULT_TIMEOUT,
-    memory_mb=DEFAULT_MEMORY_MB,
     sample=None,
+    worker=None,
 ):
     """Measures the strength of a coding exercise's check.
 
@@ -104,8 +104,10 @@ def measure(
         root: the course repository with the exercise's notebook source.
         hidden_tests: a `HiddenTests` value whose cases join the check's, or `None`.
         timeout: seconds each mutant may run on the fuzz cases, and again on the check.
-        memory_mb: memory a mutant may allocate (Linux: an address-space cap).
         sample: measure only this many mutants, drawn by a fixed rule; `None` for all.
+        worker: the `Worker` to run the mutants in, to share one between exercises;
+            `None` starts one (mutants may allocate `DEFAULT_MEMORY_MB` megabytes)
+            and stops it at the end.
 
     Returns:
         A `Strength`.
@@ -124,12 +126,17 @@ def measure(
         chosen = sorted(random.Random(f"{exercise.id}:{sample}").sample(range(len(found)), sample))
         found = [found[index] for index in chosen]
     fuzz_cases = tuple(exercise.fuzz(np.random.default_rng(FUZZ_SEED)))
-    worker = Worker(Task(exercise.id, hidden_tests, memory_mb))
+    own = worker is None
+    worker = Worker(DEFAULT_MEMORY_MB) if own else worker
     try:
+        worker.load(Task(exercise.id, hidden_tests))
         _check_the_solution(worker, exercise, solution, fuzz_cases, timeout)
         verdicts = tuple(_verdict(worker, mutant, timeout) for mutant in found)
+    except RuntimeError as error:
+        raise StrengthError(str(error)) from error
     finally:
-        worker.stop()
+        if own:
+            worker.stop()
     accepted = {
         statement: reason
         for (exercise_id, statement), reason in ACCEPTED.items()

@@ -1,12 +1,12 @@
 """The process that runs mutants, so that none can hang or exhaust the measuring one.
 
-A worker serves one exercise. It draws the fuzz cases once, computes the reference's
-answers to them once, then runs one job at a time: define a mutant from its source,
-and either compare it with the reference on the fuzz cases (`"fuzz"`) or run the
-exercise's check on it (`"check"`). The parent bounds each job's time and replaces
-a worker it had to stop; the worker caps its own address space (where the system
-allows it), so a mutant that allocates wildly gets a `MemoryError`, an ordinary
-error of the function under test.
+A worker serves one exercise at a time (`load(task)`): it draws the fuzz cases once,
+computes the reference's answers to them once, then runs one job at a time: define a
+mutant from its source, and either compare it with the reference on the fuzz cases
+(`"fuzz"`) or run the exercise's check on it (`"check"`). The parent bounds each job's
+time and replaces a worker it had to stop; the worker caps its own address space
+(where the system allows it), so a mutant that allocates wildly gets a `MemoryError`,
+an ordinary error of the function under test.
 """
 
 import copy
@@ -31,17 +31,15 @@ FUZZ_SEED = 12
 
 @dataclasses.dataclass(frozen=True)
 class Task:
-    """What a worker needs to rebuild its exercise in a fresh process.
+    """What a worker needs to rebuild an exercise in its own process.
 
     Attributes:
         exercise_id: the exercise.
         hidden_tests: a `HiddenTests` value (sent as its source), or `None`.
-        memory_mb: the memory a mutant may allocate beyond what the worker holds.
     """
 
     exercise_id: str
     hidden_tests: object = None
-    memory_mb: int = 1024
 
     def exercise(self):
         declared = self.hidden_tests.exercises if self.hidden_tests else ()
@@ -55,17 +53,34 @@ class Task:
 
 
 class Worker:
-    """A worker process for `task`, started on first use and again after a stop.
+    """A worker process, started on first use and again after a stop.
 
-    It is `python -m coursekit.grading.strength.worker`, exchanging pickled messages
+    It is `python -m coursekit.grading.strength`, exchanging pickled messages
     over its standard input and output (the mutants' own output goes nowhere), so it
-    works the same from a script, a notebook or the command line.
+    works the same from a script, a notebook or the command line. One worker can
+    measure several exercises in turn, which saves starting a process for each.
+
+    Args:
+        memory_mb: the memory a mutant may allocate beyond what the worker holds.
     """
 
-    def __init__(self, task):
-        self.task = task
+    def __init__(self, memory_mb=1024):
+        self.memory_mb = memory_mb
+        self.task = None
         self._process = None
         self._messages = None
+
+    def load(self, task):
+        """Makes `task`'s exercise the one the next jobs run on.
+
+        Raises:
+            RuntimeError: when the exercise cannot be built there (its fuzz generator
+                or its reference fails, say), with the worker's reason.
+        """
+        self.task = task
+        if self._process is not None:
+            self._send(task)
+            self._ready()
 
     def run(self, job, source, timeout):
         """Runs one job on the mutant defined by `source`.
@@ -103,7 +118,7 @@ class Worker:
         path = os.environ.get("PYTHONPATH")
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, path]))}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__],
+            [sys.executable, "-m", "coursekit.grading.strength", str(self.memory_mb)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -114,10 +129,13 @@ class Worker:
             target=_read, args=(self._process.stdout, self._messages), daemon=True
         ).start()
         self._send(self.task)
+        self._ready()
+
+    def _ready(self):
         kind, detail = self._messages.get()
         if kind != "ready":
             self.stop()
-            raise RuntimeError(f"The worker for exercise {self.task.exercise_id} failed: {detail}")
+            raise RuntimeError(f"Exercise {self.task.exercise_id} cannot be measured: {detail}")
 
     def _send(self, message):
         try:
@@ -136,33 +154,36 @@ def _read(stream, messages):
             return
 
 
-def serve(inbox, outbox):
-    """The worker's loop (runs in the child process): jobs from `inbox`, answers to `outbox`."""
+def serve(inbox, outbox, memory_mb):
+    """The worker's loop (in the child process): tasks and jobs from `inbox`, answers to
+    `outbox`."""
     import numpy as np
 
     warnings.simplefilter("ignore")
     np.seterr(all="ignore")
+    _cap_memory(memory_mb)
 
     def send(message):
         pickle.dump(message, outbox)
         outbox.flush()
 
-    try:
-        task = pickle.load(inbox)
-        exercise = dataclasses.replace(task.exercise(), hints=())
-        fuzz_cases = list(exercise.fuzz(np.random.default_rng(FUZZ_SEED)))
-        expected = [_reference(exercise, case) for case in fuzz_cases]
-        check_cases = task.check_cases(exercise)
-    except Exception as error:  # reported to the parent, which raises it
-        send(("fatal", f"{type(error).__name__}: {error}"))
-        return
-    _cap_memory(task.memory_mb)
-    send(("ready", len(fuzz_cases)))
     while True:
         try:
-            job, source = pickle.load(inbox)
+            message = pickle.load(inbox)
         except EOFError:
             return
+        if isinstance(message, Task):
+            try:
+                exercise = dataclasses.replace(message.exercise(), hints=())
+                fuzz_cases = list(exercise.fuzz(np.random.default_rng(FUZZ_SEED)))
+                expected = [_reference(exercise, case) for case in fuzz_cases]
+                check_cases = message.check_cases(exercise)
+            except Exception as error:  # reported to the parent, which raises it
+                send(("fatal", f"{type(error).__name__}: {error}"))
+                continue
+            send(("ready", len(fuzz_cases)))
+            continue
+        job, source = message
         function = _define(source, exercise.target)
         if job == "fuzz":
             answer = _first_difference(exercise, function, fuzz_cases, expected, send)
@@ -230,12 +251,8 @@ def _cap_memory(megabytes):
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _main():
-    """Keeps the protocol's output private: whatever a mutant prints goes to /dev/null."""
+def main(memory_mb):
+    """Serves the parent on standard input and output; what a mutant prints goes nowhere."""
     outbox = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    serve(sys.stdin.buffer, outbox)
-
-
-if __name__ == "__main__":
-    _main()
+    serve(sys.stdin.buffer, outbox, memory_mb)
