@@ -12,6 +12,7 @@ worker's time and memory bounds, and the command on an instructor's own exercise
 
 import copy
 import pathlib
+import re
 import textwrap
 
 import numpy as np
@@ -106,31 +107,13 @@ PADDING_PER_SIDE = """
     return padding
 """
 
-HIDDEN_TESTS = """
-from coursekit import arithmetic
-from coursekit.grading import Case, coding
 
-
-def cases():
-    return [Case(f"{padding!r}, span {span}", (padding, span)) for padding, span in CASES]
-
-
-def fuzz(rng):
-    paddings = ["valid", "full", 0, 1, 2, 3]
-    draws = [(paddings[rng.integers(6)], int(rng.integers(1, 9))) for _ in range(50)]
-    return [Case(f"{padding!r}, span {span}", (padding, span)) for padding, span in draws]
-
-
-CASES = {cases}
-EXERCISES = (
-    coding("01.9", "Zeros on each side", 1, arithmetic.padding_per_side, cases=cases, fuzz=fuzz),
-)
-"""
-
-
-def _hidden_tests(tmp_path, cases):
+def _readme_hidden_tests(tmp_path):
+    """The README's example hidden-tests file, written to `tmp_path`."""
+    readme = (ROOT / "README.md").read_text()
+    example = re.search(r"```python\n# ~/course-private/hidden_tests.py\n(.+?)```", readme, re.S)
     path = tmp_path / "hidden_tests.py"
-    path.write_text(HIDDEN_TESTS.replace("{cases}", repr(cases)))
+    path.write_text(example.group(1))
     return path
 
 
@@ -144,6 +127,13 @@ def test_a_free_name_that_only_notebook_code_binds_is_an_error(tmp_path):
     root = _course(tmp_path, "return padding + offset", before="offset = 0")
     with pytest.raises(BuildError, match="uses `offset`"):
         find_solution(_padding_exercise(), root)
+
+
+def test_a_helper_defined_above_comes_with_the_imports_it_needs(tmp_path):
+    helper = "def _side(padding, span):\n    return math.floor(padding)"
+    root = _course(tmp_path, "return _side(padding, span)", before=helper)
+    solution = find_solution(_padding_exercise(), root)
+    assert solution.preamble == f"import math\n{helper}"
 
 
 def test_mutants_are_first_order_distinct_and_in_a_fixed_order(tmp_path):
@@ -192,19 +182,28 @@ def test_a_mutant_that_allocates_wildly_gets_a_memory_error():
         worker.stop()
 
 
-def test_an_instructor_measures_a_hidden_exercise_and_sees_its_survivors(tmp_path, capsys):
+def test_an_instructor_measures_the_readme_s_hidden_exercise(tmp_path, capsys):
     root = _course(tmp_path, PADDING_PER_SIDE)
-    weak = _hidden_tests(tmp_path, [("valid", 3), ("full", 3)])
-    arguments = ["exercises", "--strength", "--hidden-tests", str(weak), "--root", str(root)]
-    assert cli.main([*arguments, "--fail-under", "99"]) == 1
+    hidden = _readme_hidden_tests(tmp_path)
+    arguments = ["exercises", "--strength", "01.9", "--hidden-tests", str(hidden)]
+    assert cli.main([*arguments, "--root", str(root), "--fail-under", "99"]) == 1
     out = capsys.readouterr().out
-    assert "01.9      padding_per_side" in out
+    assert (
+        "01.9      padding_per_side                 16           0                16        11"
+        in out
+    )
     assert "Survivors: observably wrong, yet the check passes them" in out
-    assert "mutant:     (deleted) return padding" in out  # no case has an int padding
-    strong = _hidden_tests(tmp_path, [("valid", 3), ("full", 3), ("full", 1), (2, 5), (0, 5)])
-    arguments[3] = str(strong)
-    assert cli.main([*arguments, "--fail-under", "99"]) == 0
+    assert "mutant:     (deleted) return padding\n      differs on: padding_per_side(1, 3)" in out
+    hidden.write_text(hidden.read_text().replace('("full", 5))]', '("full", 5)), *MORE]'))
+    hidden.write_text(hidden.read_text() + 'MORE = [Case("", ("valid", 2)), Case("", (2, 3))]\n')
+    assert cli.main([*arguments, "--root", str(root), "--fail-under", "99"]) == 0
     assert "100.0%" in capsys.readouterr().out
+
+
+def test_ci_measures_every_check_with_the_readme_s_command():
+    command = "coursekit exercises --strength --fail-under 99"
+    assert f"```bash\n{command}\n```" in (ROOT / "README.md").read_text()
+    assert command in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
 def test_the_command_refuses_written_answers_and_unknown_ids(capsys):

@@ -115,6 +115,17 @@ def measure(
     Raises:
         StrengthError: when the exercise has no fuzz generator, or its notebook solution
             differs from the reference on a fuzz case or fails its own check.
+
+    Example (a sample of 5 of exercise 5.5's mutants):
+
+    >>> import pathlib, coursekit
+    >>> from coursekit.grading import get_exercise
+    >>> root = pathlib.Path(coursekit.__file__).parents[1]
+    >>> strength = measure(get_exercise("05.5"), root, sample=5)
+    >>> strength.counts  # mutants, equivalent, observably wrong, rejected, accepted
+    (5, 0, 5, 5, 0)
+    >>> strength.score, strength.survivors
+    (100.0, [])
     """
     if exercise.fuzz is None:
         raise StrengthError(

@@ -109,7 +109,20 @@ class Mutant:
 
 
 def mutants(solution):
-    """The first-order mutants of a `Solution`, in a fixed order (see the module docstring)."""
+    """The first-order mutants of a `Solution`, in a fixed order (see the module docstring).
+
+    Example (exercise 5.5's three-line solution):
+
+    >>> import pathlib, coursekit
+    >>> from coursekit.grading import get_exercise
+    >>> from coursekit.grading.strength import find_solution
+    >>> root = pathlib.Path(coursekit.__file__).parents[1]
+    >>> found = mutants(find_solution(get_exercise("05.5"), root))
+    >>> len(found), found[-1].statement
+    (14, 'return float(np.mean(higher <= k))')
+    >>> [(m.before, m.after) for m in found if m.after.startswith("None")]
+    [(':, None', 'None, :')]
+    """
     original = solution.function
     seen = {ast.unparse(original)}
     found = []
@@ -275,8 +288,11 @@ def _with(node, **changes):
 
 
 def _head(node):
-    """One line for a node: a block statement is shown by its header."""
+    """One line for a node: a block statement is shown by its header, a subscript's
+    tuple of slices without the parentheses `ast.unparse` gives it."""
     first = ast.unparse(node).split("\n")[0]
+    if isinstance(node, ast.Tuple) and any(isinstance(item, ast.Slice) for item in node.elts):
+        return first[1:-1]
     return first.removesuffix(":") if isinstance(node, ast.stmt) and _has_body(node) else first
 
 

@@ -65,6 +65,18 @@ def find_solution(exercise, root="."):
     Raises:
         BuildError: when the source, the function, its markers or one of its free
             names cannot be found.
+
+    Example:
+
+    >>> import pathlib, coursekit
+    >>> from coursekit.grading import get_exercise
+    >>> root = pathlib.Path(coursekit.__file__).parents[1]
+    >>> solution = find_solution(get_exercise("02.2"), root)
+    >>> solution.path.name, solution.function.name
+    ('02_pooling_and_downsampling.py', 'max_pool2d')
+    >>> print(solution.preamble)
+    import numpy as np
+    from coursekit.scratch.windows import padding_amounts
     """
     path = pathlib.Path(root) / "notebooks" / "src" / f"{exercise.notebook}.py"
     if not path.is_file():

@@ -2,6 +2,8 @@
 
 import pathlib
 
+from coursekit.grading.fuzz import describe_call
+
 COLUMNS = (
     ("exercise", 8),
     ("function", 26),
@@ -53,12 +55,13 @@ def survivors(strengths, root="."):
         for verdict in strength.survivors:
             mutant = verdict.mutant
             index, why = verdict.difference
+            case = strength.fuzz_cases[index]
             reason = strength.accepted.get(mutant.statement)
             where = _relative(strength.solution.path, root)
             lines += [
                 f"{strength.exercise.id} {strength.exercise.target}, {where} {mutant.change}",
                 f"    mutant:     {mutant.statement}",
-                f"    differs on: {strength.fuzz_cases[index].description}",
+                f"    differs on: {strength.exercise.target}({describe_call(case.args, case.kwargs)})",
                 f"    {why}",
             ]
             if reason:
