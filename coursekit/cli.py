@@ -68,7 +68,9 @@ def _parser():
         "--root", default=".", help="the course repository with notebooks/src (default: .)"
     )
     strength.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds per mutant and phase (default: 10)"
+        "--timeout",
+        type=float,
+        help="seconds per mutant, on the fuzz inputs and on the check (default: 10)",
     )
     strength.add_argument("--sample", type=int, metavar="N", help="only N mutants per exercise")
     strength.add_argument(

@@ -7,7 +7,7 @@ from coursekit.grading import registry
 from coursekit.grading.layout import BuildError
 from coursekit.grading.strength import table
 from coursekit.grading.strength.accepted import ACCEPTED
-from coursekit.grading.strength.measure import StrengthError, measure
+from coursekit.grading.strength.measure import DEFAULT_TIMEOUT, StrengthError, measure
 from coursekit.grading.strength.worker import Worker
 
 TITLE = (
@@ -31,10 +31,11 @@ def strength(args):
         return _fail(error)
     print(TITLE, end="\n\n")
     print(table.header())
+    timeout = DEFAULT_TIMEOUT if args.timeout is None else args.timeout
     results, worker = [], Worker()
     try:
         for exercise in chosen:
-            results.append(measure(exercise, args.root, hidden, args.timeout, args.sample, worker))
+            results.append(measure(exercise, args.root, hidden, timeout, args.sample, worker))
             print(table.row(results[-1]), flush=True)
     except (StrengthError, BuildError) as error:
         return _fail(error)

@@ -11,7 +11,6 @@ from coursekit.grading.strength.solution import find_solution
 from coursekit.grading.strength.worker import FUZZ_SEED, Task, Worker
 
 DEFAULT_TIMEOUT = 10.0
-DEFAULT_MEMORY_MB = 1024
 
 
 class StrengthError(ValueError):
@@ -106,8 +105,7 @@ def measure(
         timeout: seconds each mutant may run on the fuzz cases, and again on the check.
         sample: measure only this many mutants, drawn by a fixed rule; `None` for all.
         worker: the `Worker` to run the mutants in, to share one between exercises;
-            `None` starts one (mutants may allocate `DEFAULT_MEMORY_MB` megabytes)
-            and stops it at the end.
+            `None` starts one with the default memory cap and stops it at the end.
 
     Returns:
         A `Strength`.
@@ -138,7 +136,7 @@ def measure(
         found = [found[index] for index in chosen]
     fuzz_cases = tuple(exercise.fuzz(np.random.default_rng(FUZZ_SEED)))
     own = worker is None
-    worker = Worker(DEFAULT_MEMORY_MB) if own else worker
+    worker = Worker() if own else worker
     try:
         worker.load(Task(exercise.id, hidden_tests))
         _check_the_solution(worker, exercise, solution, fuzz_cases, timeout)

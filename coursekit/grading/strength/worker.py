@@ -27,6 +27,7 @@ from coursekit.grading.registry import get_exercise
 from coursekit.grading.tripwire import ReferenceTrap, resolve, trap_targets
 
 FUZZ_SEED = 12
+MEMORY_MB = 1024  # what a mutant may allocate beyond what the worker holds
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Worker:
         memory_mb: the memory a mutant may allocate beyond what the worker holds.
     """
 
-    def __init__(self, memory_mb=1024):
+    def __init__(self, memory_mb=MEMORY_MB):
         self.memory_mb = memory_mb
         self.task = None
         self._process = None
