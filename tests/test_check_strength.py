@@ -2,7 +2,7 @@
 
 The default run measures each coding exercise, present and future (notebooks 06-08
 included as their modules land), on a fixed sample of `SAMPLE` mutants. The full
-measurement is one command, which CI runs after the test suite (about 1.5 minutes):
+measurement is one command, which CI runs after the test suite (about 40 s):
 
     coursekit exercises --strength --fail-under 99
 
