@@ -86,8 +86,8 @@ def tf_gradients(function, arrays, grad_output):
     return [grad.numpy() for grad in grads]
 
 
-def largest_difference(ours, theirs):
-    return max(float(np.max(np.abs(a - b))) for a, b in zip(ours, theirs, strict=True))
+def largest_difference(computed, expected):
+    return max(float(np.max(np.abs(a - b))) for a, b in zip(computed, expected, strict=True))
 
 
 # %% [markdown]
@@ -299,12 +299,12 @@ for pool_size, strides, padding in [
     layer = keras.layers.MaxPooling2D(pool_size, strides, padding, dtype="float64")
     upstream = rng.normal(size=layer.compute_output_shape(x.shape))
     (expected,) = tf_gradients(layer, [x], upstream)
-    ours = scratch.max_pool2d_backward(upstream, x, pool_size, strides, padding)
+    reference = scratch.max_pool2d_backward(upstream, x, pool_size, strides, padding)
     print(
         f"pool {pool_size}, strides {strides!s:>4}, {padding!r:7}: largest difference "
-        f"{largest_difference([ours], [expected]):.1e}"
+        f"{largest_difference([reference], [expected]):.1e}"
     )
-    assert np.allclose(ours, expected, rtol=1e-12, atol=1e-14)
+    assert np.allclose(reference, expected, rtol=1e-12, atol=1e-14)
 
 # %% [markdown]
 # **Average pooling** depends on every real cell of its window equally: each receives
@@ -326,9 +326,11 @@ x = rng.normal(size=(2, 7, 6, 3))
 layer = keras.layers.AveragePooling2D(3, strides=2, padding="same", dtype="float64")
 upstream = rng.normal(size=layer.compute_output_shape(x.shape))
 (expected,) = tf_gradients(layer, [x], upstream)
-ours = scratch.avg_pool2d_backward(upstream, x, 3, strides=2, padding="same")
-print("average pooling backward vs TensorFlow:", f"{largest_difference([ours], [expected]):.1e}")
-assert np.allclose(ours, expected, rtol=1e-12, atol=1e-14)
+reference = scratch.avg_pool2d_backward(upstream, x, 3, strides=2, padding="same")
+print(
+    "average pooling backward vs TensorFlow:", f"{largest_difference([reference], [expected]):.1e}"
+)
+assert np.allclose(reference, expected, rtol=1e-12, atol=1e-14)
 
 # %% [markdown]
 # ## 4. Backward through a convolution
@@ -556,12 +558,14 @@ for strides, padding, dilation_rate in [
     layer.set_weights([kernel])
     upstream = rng.normal(size=layer.compute_output_shape(x.shape))
     (expected,) = tf_gradients(layer, [x], upstream)
-    ours = input_gradient_by_convolution(upstream, x.shape, kernel, strides, padding, dilation_rate)
+    by_convolution = input_gradient_by_convolution(
+        upstream, x.shape, kernel, strides, padding, dilation_rate
+    )
     print(
         f"strides {strides}, {padding!r:7}, dilation {dilation_rate}: largest difference "
-        f"{largest_difference([ours], [expected]):.1e}"
+        f"{largest_difference([by_convolution], [expected]):.1e}"
     )
-    assert np.allclose(ours, expected, atol=1e-12)
+    assert np.allclose(by_convolution, expected, atol=1e-12)
 
 # %% [markdown]
 # ### Exercise 3.3 – Backpropagation through a convolutional layer (4 points)
@@ -632,8 +636,10 @@ for strides in (1, 2, 3):
                 upstream,
             )
             expected = [grad_x, grad_spread[::dilation_rate, ::dilation_rate], grad_bias]
-            ours = scratch.conv2d_backward(upstream, x, kernel, strides, padding, dilation_rate)
-            worst = max(worst, largest_difference(ours, expected))
+            reference = scratch.conv2d_backward(
+                upstream, x, kernel, strides, padding, dilation_rate
+            )
+            worst = max(worst, largest_difference(reference, expected))
 print(f"12 settings, largest difference from TensorFlow: {worst:.1e}")
 assert worst < 1e-12
 
@@ -719,9 +725,9 @@ G = rng.normal(size=Y.shape)
 grad_K = X_col.T @ G.reshape(-1, 4)
 grad_X_col = G.reshape(-1, 4) @ K.T
 grad_x = scatter_windows(grad_X_col.reshape(windows.shape), x.shape, 3, strides=2)
-ours = scratch.conv2d_backward(G, x, kernel, strides=2)
-assert np.allclose(grad_K.reshape(3, 3, 3, 4).transpose(1, 2, 0, 3), ours[1])
-assert np.allclose(grad_x, ours[0])
+reference = scratch.conv2d_backward(G, x, kernel, strides=2)
+assert np.allclose(grad_K.reshape(3, 3, 3, 4).transpose(1, 2, 0, 3), reference[1])
+assert np.allclose(grad_x, reference[0])
 print("im2col forward and backward agree with scratch.conv2d / conv2d_backward")
 
 # %% [markdown]
@@ -936,9 +942,11 @@ def network(x, kernel_1, bias_1, kernel_2, bias_2):
     return tf.reduce_mean(tf.nn.conv2d(pooled, kernel_2, 2, "VALID") + bias_2, axis=(1, 2))
 
 
-ours = [grad_x, grad_kernel_1, grad_bias_1, grad_kernel_2, grad_bias_2]
-theirs = tf_gradients(network, [x, kernel_1, bias_1, kernel_2, bias_2], class_weights)
-for name, a, b in zip(["x", "kernel 1", "bias 1", "kernel 2", "bias 2"], ours, theirs, strict=True):
+chained = [grad_x, grad_kernel_1, grad_bias_1, grad_kernel_2, grad_bias_2]
+autodiff = tf_gradients(network, [x, kernel_1, bias_1, kernel_2, bias_2], class_weights)
+for name, a, b in zip(
+    ["x", "kernel 1", "bias 1", "kernel 2", "bias 2"], chained, autodiff, strict=True
+):
     print(f"d loss / d {name:<9} relative error vs TensorFlow {scratch.relative_error(a, b):.1e}")
     assert scratch.relative_error(a, b) < 1e-10
 
