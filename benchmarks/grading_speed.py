@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import time
 
-from coursekit.grading.grade import grade
+from coursekit.grading.autograde.grade import grade
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK = "01_convolution_arithmetic.ipynb"

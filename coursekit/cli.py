@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from coursekit import __version__
-from coursekit.grading.limits import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY_MB
+from coursekit.grading.autograde.limits import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY_MB
 
 
 def main(argv=None):
@@ -139,8 +139,8 @@ def _assign(args):
 
 
 def _grade(args):
-    from coursekit.grading.grade import grade
-    from coursekit.grading.limits import Limits
+    from coursekit.grading.autograde.grade import grade
+    from coursekit.grading.autograde.limits import Limits
 
     try:
         limits = Limits(timeout=args.timeout, memory_mb=args.memory_limit)

@@ -47,6 +47,13 @@ def test_stale_and_missing_notebooks_are_reported(tmp_path):
     assert build_all(tmp_path, check_only=True) == []
 
 
+def test_a_notebook_laid_out_differently_but_the_same_is_current(tmp_path):
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    student = tmp_path / "notebooks" / "01_convolution_arithmetic.ipynb"
+    student.write_text(json.dumps(json.loads(student.read_text()), indent=4))  # other layout
+    assert build_all(tmp_path, check_only=True) == []
+
+
 def test_student_version_keeps_no_solution():
     built = build_notebook(NOTEBOOK_01)
     student = "\n".join(cell.source for cell in built.student.cells)
@@ -79,11 +86,26 @@ def test_solution_version_carries_nbgrader_metadata():
     assert len({cell.id for cell in built.solution.cells}) == len(built.solution.cells)
 
 
+def test_headings_get_title_and_points_from_the_registry():
+    built = build_notebook(NOTEBOOK_01)
+    for notebook in (built.student, built.solution):
+        headings = [
+            cell.source.split("\n", 1)[0]
+            for cell in notebook.cells
+            if cell.cell_type == "markdown" and cell.source.startswith("### Exercise")
+        ]
+        assert headings[:2] == [
+            "### Exercise 1.1 – Output size of a convolution (2 points)",
+            "### Exercise 1.2 – A convolutional layer from scratch (4 points)",
+        ]
+        assert len(headings) == len(exercises("01_convolution_arithmetic"))
+
+
 BROKEN = [
     (
-        "(2 points)\n#\n# Write `conv_output_size",
-        "(3 points)\n#\n# Write `conv_output_size",
-        "registry says",
+        "# ### Exercise 1.1\n",
+        "# ### Exercise 1.1 – Output size of a convolution (3 points)\n",
+        "the title and points come from coursekit/grading/notebook_exercises/nb01",
     ),
     ('check("01.1", conv_output_size)', 'check("01.2", conv_output_size)', "expected check"),
     ('\n# %%\ncheck("01.5", receptive_field)\n', "\n", "no check cell"),
@@ -92,7 +114,7 @@ BROKEN = [
         "### BEGIN SOLUTION\ndef receptive_field(layers):",
         "inside a function",
     ),
-    ("### Exercise 1.6 – Three", "### Exercise 1.7 – Three", "not registered"),
+    ("### Exercise 1.6\n", "### Exercise 1.7\n", "names no registered exercise"),
     ("[![Binder]", "[![Launch]", "badge line"),
     ("import subprocess\nimport sys\n", "import sys\n", "first code cell"),
     ("profile = coursekit.setup(seed=0)", "coursekit.setup()", "second code cell"),

@@ -1,5 +1,6 @@
 """`coursekit.setup()`, profiles and environment detection."""
 
+import os
 import subprocess
 import sys
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 
 import coursekit
-from coursekit import profiles
+from coursekit import environment, profiles
 
 
 def test_importing_coursekit_does_not_load_keras_or_tensorflow():
@@ -30,7 +31,9 @@ def test_setup_prints_one_line_and_returns_the_profile(capsys, monkeypatch):
     assert "\n" not in line
     for part in ("coursekit", "profile fast", "Keras", "NumPy", "Python", "local"):
         assert part in line
-    assert "CPU" in line or "GPU" in line
+    gpus = environment.gpu_names()
+    hardware = f"{len(gpus)} GPU" if gpus else f"CPU only ({os.cpu_count()} cores)"
+    assert hardware in line
 
 
 def test_setup_seeds_numpy_and_keras(capsys):

@@ -1,8 +1,19 @@
-"""`coursekit grade` on notebook 01 and `coursekit assign`: solutions score full marks,
-untouched notebooks zero, parallel grading is deterministic, and every output is written."""
+"""`coursekit grade` on notebooks 01-03 and `coursekit assign`: solutions score full marks,
+untouched notebooks zero, parallel grading is deterministic, every output is written, and
+every score, status and message is the one recorded in `tests/data/`.
+
+The record was written by the grader before the grading package was restructured. When a
+change to the checks is meant to change a message (a new case changes "9 of 9 tests
+passed"), rewrite the record with
+
+    COURSEKIT_REWRITE_GRADE_RECORD=1 python -m pytest tests/test_grade.py
+
+and review its diff like code.
+"""
 
 import csv
 import json
+import os
 import pathlib
 import shutil
 
@@ -10,25 +21,32 @@ import nbformat
 import pytest
 
 from coursekit import cli
-from coursekit.grading.grade import collect_submissions
-from coursekit.grading.submission import notebook_name
+from coursekit.grading.autograde.grade import collect_submissions
+from coursekit.grading.autograde.submission import notebook_name
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 STUDENT = ROOT / "notebooks" / "01_convolution_arithmetic.ipynb"
 SOLUTION = ROOT / "notebooks" / "solutions" / "01_convolution_arithmetic.ipynb"
 CODE_EXERCISES = ("01.1", "01.2", "01.3", "01.5")
+RECORDED = ("02_pooling_and_downsampling", "03_backprop_in_cnns")
+RECORD = ROOT / "tests" / "data" / "grades_of_notebooks_01_to_03.json"
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Grades, with two jobs, the solution twice (alice; carol, in a sub-folder with the
-    course's file name) and the untouched student notebook (bob)."""
+    """Grades, with two jobs, the solution of notebook 01 twice (alice; carol, in a
+    sub-folder with the course's file name), its untouched student notebook (bob), and
+    the solution (dave) and student (erin) notebooks of 02 and 03, one folder each."""
     folder = tmp_path_factory.mktemp("course")
     inbox = folder / "submissions"
-    (inbox / "carol").mkdir(parents=True)
+    for student in ("carol", "dave", "erin"):
+        (inbox / student).mkdir(parents=True)
     shutil.copy(SOLUTION, inbox / "alice.ipynb")
     shutil.copy(STUDENT, inbox / "bob.ipynb")
     shutil.copy(SOLUTION, inbox / "carol" / SOLUTION.name)
+    for name in RECORDED:
+        shutil.copy(ROOT / "notebooks" / "solutions" / f"{name}.ipynb", inbox / "dave")
+        shutil.copy(ROOT / "notebooks" / f"{name}.ipynb", inbox / "erin")
     out = folder / "grades" / "results.csv"
     assert cli.main(["grade", str(inbox), "--out", str(out), "--jobs", "2"]) == 0
     with open(out, newline="") as handle:
@@ -63,17 +81,29 @@ def test_the_same_submission_graded_twice_in_parallel_gets_the_same_result(grade
     assert graded[0]["carol"]["submissions"] == SOLUTION.name
 
 
+def test_every_score_status_and_message_is_the_recorded_one(graded):
+    by_student = {entry["student"]: entry for entry in graded[1]["students"]}
+    found = {}
+    for version, students in (("solution", ("alice", "dave")), ("student", ("bob", "erin"))):
+        for student in students:
+            for submission in by_student[student]["submissions"]:
+                found.setdefault(version, {})[submission["notebook"]] = [
+                    {key: item[key] for key in ("id", "score", "status", "messages")}
+                    for item in submission["exercises"]
+                ]
+    if os.environ.get("COURSEKIT_REWRITE_GRADE_RECORD"):
+        RECORD.write_text(json.dumps(found, indent=1, ensure_ascii=False) + "\n")
+    assert found == json.loads(RECORD.read_text())
+
+
 def test_outputs_name_every_exercise_and_say_why(graded):
     rows, document, feedback = graded
+    exercise_ids = [f"01.{k}" for k in range(1, 7)] + ["02.1", "02.2", "02.3", "02.4"]
+    exercise_ids += [f"03.{k}" for k in range(1, 6)]
     assert list(next(iter(rows.values()))) == [
         "student",
         "submissions",
-        "01.1",
-        "01.2",
-        "01.3",
-        "01.4",
-        "01.5",
-        "01.6",
+        *exercise_ids,
         "total",
         "max",
         "problems",
@@ -82,7 +112,7 @@ def test_outputs_name_every_exercise_and_say_why(graded):
     alice = next(entry for entry in document["students"] if entry["student"] == "alice")
     messages = {item["id"]: item["messages"] for item in alice["submissions"][0]["exercises"]}
     assert messages["01.2"] == ["9 of 9 tests passed."]
-    assert set(feedback) == {"alice", "bob", "carol"}
+    assert set(feedback) == {"alice", "bob", "carol", "dave", "erin"}
     assert "**11 of 11 autograded points.**" in feedback["alice"]
     assert (
         "### ✎ Exercise 1.4 – Why convolutional layers need so few parameters"

@@ -79,11 +79,11 @@ def submissions():
         "import numpy.testing\n"
         "import coursekit\n"
         "import coursekit.grading\n"
-        "from coursekit.grading import compare, runner\n"
+        "from coursekit.grading import compare, judge\n"
         "numpy.testing.assert_allclose = lambda *args, **kwargs: None\n"
         "np.array_equal = np.allclose = lambda *args, **kwargs: True\n"
-        "compare.mismatch = runner.mismatch = lambda *args, **kwargs: None\n"
-        "runner.run_check = lambda *args, **kwargs: None\n"
+        "compare.mismatch = judge.mismatch = lambda *args, **kwargs: None\n"
+        "judge.run_check = lambda *args, **kwargs: None\n"
         "coursekit.check = coursekit.grading.check = check = lambda *args, **kwargs: None\n\n"
         # Exercise 1.2 scores only if this cell ran to its end, patches and all.
         + SOLUTIONS["01.2"]

@@ -1,11 +1,24 @@
-"""Every check accepts right answers and rejects classic wrong ones, with a reason."""
+"""Every check accepts right answers and rejects classic wrong ones, with a reason.
+
+The messages each wrong answer gets are recorded in `tests/data/check_messages.json`;
+after a change meant to alter them (a new case, a reworded hint), rewrite the record with
+`COURSEKIT_REWRITE_GRADE_RECORD=1 python -m pytest tests/test_grading_checks.py` and
+review its diff like code.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
 
 import pytest
 
 from coursekit import grading
+from coursekit.grading import Status
+from coursekit.grading.judge import call_cases, judge
 from coursekit.grading.plain import dumps, loads
 from coursekit.grading.report import Report
-from coursekit.grading.runner import call_cases, judge
 from tests.answers import HINTS, RIGHT, WRONG
 
 CODE_EXERCISES = [exercise.id for exercise in grading.exercises() if exercise.kind == "code"]
@@ -51,6 +64,37 @@ def test_wrong_answers_fail_with_a_reason(exercise_id, answer):
     assert result.score == 0
     assert len(result.messages) >= 2  # the summary and at least one failed case
     assert all(message.strip() for message in result.messages)
+
+
+EVERY_HINT = [
+    pytest.param(exercise, hint, id=f"{exercise.id}-{hint.wrong.__name__}")
+    for exercise in grading.exercises()
+    for hint in exercise.hints
+]
+
+
+@pytest.mark.parametrize(("exercise", "hint"), EVERY_HINT)
+def test_every_hint_fails_its_own_mistake_and_names_it(exercise, hint):
+    # A hint's wrong function may call the reference, which run_check refuses; so the
+    # cases are called and judged directly, as the grader does.
+    cases = exercise.cases()
+    outcomes = call_cases(hint.wrong, cases, reduce=lambda value: loads(dumps(value)))
+    result = judge(exercise, cases, outcomes)
+    assert result.status is Status.FAILED
+    assert any(hint.message in message for message in result.messages), result.messages
+
+
+def test_wrong_answers_get_the_recorded_messages():
+    record = pathlib.Path(__file__).parent / "data" / "check_messages.json"
+    found = {
+        exercise_id: {
+            answer.__name__: grading.run_check(exercise_id, answer).messages for answer in answers
+        }
+        for exercise_id, answers in sorted(WRONG.items())
+    }
+    if os.environ.get("COURSEKIT_REWRITE_GRADE_RECORD"):
+        record.write_text(json.dumps(found, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    assert found == json.loads(record.read_text())
 
 
 @pytest.mark.parametrize(
@@ -128,9 +172,18 @@ def test_check_shows_a_report_and_raises_only_when_grading(monkeypatch, capsys):
         monkeypatch.delenv(variable)
 
 
-def test_registry_lists_ids_notebooks_titles_points_and_targets():
-    listed = {exercise.id: exercise for exercise in grading.exercises()}
-    assert listed["01.2"].target == "conv2d"
-    assert listed["01.2"].notebook == "01_convolution_arithmetic"
-    assert listed["01.4"].kind == "written" and listed["01.4"].target is None
-    assert all(exercise.points > 0 and exercise.title for exercise in listed.values())
+def test_a_student_s_kernel_loads_none_of_the_grader():
+    code = (
+        "import sys, coursekit\n"
+        "from coursekit import check\n"
+        "def receptive_field(layers):\n"
+        "    return 1\n"
+        "check('01.5', receptive_field)\n"
+        "grader = ('nbclient', 'cloudpickle', 'psutil', 'coursekit.grading.autograde')\n"
+        "print(sorted(name for name in sys.modules if name.startswith(grader)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "not passed yet" in loaded.stdout  # the check ran
+    assert loaded.stdout.strip().splitlines()[-1] == "[]"

@@ -9,6 +9,7 @@ import itertools
 import linecache
 import math
 import pathlib
+import pickle
 import textwrap
 
 import cloudpickle
@@ -16,13 +17,15 @@ import numpy as np
 import pytest
 
 from coursekit import arithmetic, scratch
-from coursekit.grading import exercises, get_exercise, run_check
+from coursekit.grading import Case, Status, exercises, get_exercise, run_check
+from coursekit.grading.autograde.checker import check_hand_in
+from coursekit.grading.autograde.hidden import NO_HIDDEN_TESTS, HiddenTests
+from coursekit.grading.autograde.limits import Limits
+from coursekit.grading.autograde.protocol import hand_in, hand_in_path
 from coursekit.grading.compare import mismatch
-from coursekit.grading.handin import hand_in, path_for
-from coursekit.grading.hidden import HiddenTests, grading_cases
-from coursekit.grading.isolation import check_hand_in
-from coursekit.grading.limits import Limits
+from coursekit.grading.judge import call_cases
 from coursekit.grading.plain import Foreign, dumps, from_plain, loads, to_plain
+from coursekit.grading.source import collect_sources
 from coursekit.grading.tripwire import CalledReferenceError, ReferenceTrap
 from tests.answers import RIGHT
 
@@ -49,9 +52,11 @@ def student_function(source, name):
     return namespace[name]
 
 
-def graded(exercise_id, candidate, tmp_path, limits=LIMITS):
+def graded(exercise_id, candidate, tmp_path, limits=LIMITS, hidden=NO_HIDDEN_TESTS):
+    exercise = next(e for e in [*exercises(), *hidden.exercises] if e.id == exercise_id)
     hand_in(exercise_id, candidate, tmp_path)
-    return check_hand_in(get_exercise(exercise_id), path_for(tmp_path, exercise_id), limits)
+    saved = hand_in_path(tmp_path, exercise_id)
+    return check_hand_in(exercise, saved, limits, hidden=hidden)
 
 
 # --- plain data across the boundary ------------------------------------------------
@@ -188,7 +193,7 @@ def test_using_another_exercise_s_reference_is_allowed():
 
 def test_a_right_function_passes_in_the_test_process(tmp_path):
     result = graded("01.1", student_function(SOLUTION_01_1, "conv_output_size"), tmp_path)
-    assert (result.status, result.score) == ("passed", 2), result.messages
+    assert (result.status, result.score) == (Status.PASSED, 2), result.messages
 
 
 @pytest.mark.parametrize(
@@ -275,8 +280,8 @@ def test_patching_the_comparison_in_the_test_process_changes_nothing(tmp_path):
     source = """
     def conv_output_size(input_size, kernel_size, strides=1, padding=0, dilation_rate=1):
         import coursekit.grading.compare as compare
-        import coursekit.grading.runner as runner
-        compare.mismatch = runner.mismatch = lambda *args, **kwargs: None
+        import coursekit.grading.judge as judge
+        compare.mismatch = judge.mismatch = lambda *args, **kwargs: None
         np.testing.assert_allclose = lambda *args, **kwargs: None
         return 0
     """
@@ -329,23 +334,45 @@ def test_errors_quote_the_student_s_line(tmp_path):
     )
 
 
+def test_errors_quote_the_student_s_line_whatever_a_pickler_names_the_code():
+    source = """
+    def helper(layers):
+        return layers[0][0] + 1
+
+    def receptive_field(layers):
+        return helper(layers)
+    """
+    original = student_function(source, "receptive_field")
+    sources = collect_sources(original)
+    # What any pickler may do: keep the code, relabel its file, lose the linecache entry.
+    renamed = renamed_code(original, "<renamed>")
+    renamed.__globals__["helper"] = renamed_code(original.__globals__["helper"], "<renamed>")
+    outcome = call_cases(renamed, [Case("no layers", ([],))], reduce=to_plain, sources=sources)
+    assert outcome[0].error == (
+        "raised IndexError: list index out of range (in `helper`, line 3: "
+        "`return layers[0][0] + 1`)."
+    )
+
+
+def renamed_code(function, filename):
+    code = function.__code__.replace(co_filename=filename)
+    return type(function)(code, function.__globals__, function.__name__, function.__defaults__)
+
+
 # --- hidden tests --------------------------------------------------------------------
 
 HIDDEN_TESTS = """
 from coursekit import arithmetic
-from coursekit.grading import Case, Exercise, hidden_cases
-from coursekit.grading.registry import register
+from coursekit.grading import Case, coding, hidden_cases
 
-register(
-    Exercise(
-        id="01.9",
-        notebook="01_convolution_arithmetic",
-        title="Zeros per side",
-        points=1,
-        target="padding_per_side",
-        reference=arithmetic.padding_per_side,
+EXERCISES = (
+    coding(
+        "01.9",
+        "Zeros per side",
+        1,
+        arithmetic.padding_per_side,
         cases=lambda: [Case("'full' padding of a 5-wide kernel", ("full", 5))],
-    )
+    ),
 )
 
 
@@ -355,33 +382,53 @@ def deeper_stacks():
 """
 
 
-def test_hidden_tests_add_cases_and_exercises_only_while_loaded(tmp_path):
+def test_hidden_tests_are_a_value_that_changes_nothing_global(tmp_path):
     path = tmp_path / "hidden_tests.py"
     path.write_text(HIDDEN_TESTS)
     public = len(get_exercise("01.5").cases())
-    with HiddenTests(path):
-        flags = [hidden for _, hidden in grading_cases(get_exercise("01.5"))]
-        assert flags == [False] * public + [True]
-        assert [hidden for _, hidden in grading_cases(get_exercise("01.9"))] == [True]
-        assert "01.9" in [exercise.id for exercise in exercises("01_convolution_arithmetic")]
-        wrong = student_function(
-            "def padding_per_side(padding, span):\n    return 0", "padding_per_side"
-        )
-        result = graded("01.9", wrong, tmp_path)
-        assert result.messages == [
-            "0 of 1 tests passed.",
-            "hidden test 1: the result is not the expected one.",
-        ]
+    hidden = HiddenTests.load(path)
+    flags = [is_hidden for _, is_hidden in hidden.grading_cases(get_exercise("01.5"))]
+    assert flags == [False] * public + [True]
+    (added,) = hidden.exercises
+    assert [is_hidden for _, is_hidden in hidden.grading_cases(added)] == [True]
+    assert "01.9" in [exercise.id for exercise in hidden.exercises_for(added.notebook)]
+    wrong = student_function(
+        "def padding_per_side(padding, span):\n    return 0", "padding_per_side"
+    )
+    result = graded("01.9", wrong, tmp_path, hidden=hidden)
+    assert result.messages == [
+        "0 of 1 tests passed.",
+        "hidden test 1: the result is not the expected one.",
+    ]
     assert "01.9" not in [exercise.id for exercise in exercises()]
-    assert len(grading_cases(get_exercise("01.5"))) == public
+    assert len(NO_HIDDEN_TESTS.grading_cases(get_exercise("01.5"))) == public
 
 
-def test_hidden_cases_for_an_unknown_exercise_are_refused(tmp_path):
+def test_hidden_tests_sent_to_another_process_are_the_same_tests(tmp_path):
     path = tmp_path / "hidden_tests.py"
-    path.write_text(HIDDEN_TESTS.replace('@hidden_cases("01.5")', '@hidden_cases("01.4")'))
-    with pytest.raises(ValueError, match=r"'01\.4', which is not a registered coding exercise"):
-        HiddenTests(path)
-    assert "01.9" not in [exercise.id for exercise in exercises()]
+    path.write_text(HIDDEN_TESTS)
+    hidden = HiddenTests.load(path)
+    path.write_text("")  # a copy is rebuilt from the source it was loaded from
+    copy = pickle.loads(pickle.dumps(hidden))
+    assert [e.id for e in copy.exercises] == ["01.9"]
+    assert len(copy.grading_cases(get_exercise("01.5"))) == len(
+        hidden.grading_cases(get_exercise("01.5"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('@hidden_cases("01.5")', '@hidden_cases("01.4")'), r"'01\.4', which is not a registered"),
+        (('"01.9",', '"01.2",'), r"exercise 01\.2 is already in the course"),
+        (('"01.9",', '"42.1",'), r"No notebook numbered 42"),
+    ],
+)
+def test_a_hidden_tests_file_that_does_not_fit_the_course_is_refused(tmp_path, change, message):
+    path = tmp_path / "hidden_tests.py"
+    path.write_text(HIDDEN_TESTS.replace(*change))
+    with pytest.raises(ValueError, match=message):
+        HiddenTests.load(path)
 
 
 def test_the_readme_s_hidden_tests_example_loads(tmp_path):
@@ -391,9 +438,9 @@ def test_the_readme_s_hidden_tests_example_loads(tmp_path):
     path = tmp_path / "hidden_tests.py"
     path.write_text(example)
     public = len(get_exercise("01.2").cases())
-    with HiddenTests(path):
-        assert len(grading_cases(get_exercise("01.2"))) == public + 1
-        assert get_exercise("01.9").target == "padding_per_side"
+    hidden = HiddenTests.load(path)
+    assert len(hidden.grading_cases(get_exercise("01.2"))) == public + 1
+    assert [exercise.target for exercise in hidden.exercises] == ["padding_per_side"]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 
 import tests.answers.regularisation as answers
 from coursekit import grading
-from coursekit.grading.checks.regularisation import _dropout_mismatch
+from coursekit.grading.notebook_exercises.nb04_regularisation import _dropout_mismatch
 from coursekit.scratch import dropout
 
 

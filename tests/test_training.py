@@ -295,11 +295,3 @@ def test_predict_tta_averages_the_predictions_over_the_ten_crops(crop_size):
         rtol=1e-5,
     )
     assert not np.allclose(per_crop[0], per_crop[5])  # the mirrored crops differ
-
-
-def test_importing_coursekit_does_not_import_tensorflow():
-    code = "import sys, coursekit, coursekit.scratch; print('tensorflow' in sys.modules)"
-    completed = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert completed.stdout.strip() == "False"

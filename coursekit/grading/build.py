@@ -8,23 +8,20 @@
 - `notebooks/solutions/NN_topic.ipynb`, the instructor version: solutions kept,
   nbgrader metadata on solution, answer and check cells, check cells locked.
 
-The build also checks each source against the exercise registry and the course's
-notebook conventions, and fails with a message naming the cell when one is broken.
+In both, an exercise heading `### Exercise N.K` gets the title and points the
+registry declares. The build also checks each source against the registry and the
+course's notebook conventions (`coursekit.grading.layout`), and fails with a message
+naming the cell when one is broken.
 """
 
 import copy
 import dataclasses
+import json
 import pathlib
-import re
 
 from coursekit.grading import layout
-from coursekit.grading.layout import BuildError
+from coursekit.grading.layout import BEGIN, END, TEXT_STUB, BuildError
 from coursekit.grading.registry import exercises
-
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-TEXT_STUB = "YOUR ANSWER HERE"
-HEADING = re.compile(r"^### Exercise (\d+)\.(\d+) – (.+) \((\d+) points?\)$")
-CHECK_CALL = re.compile(r'^check\("(\d\d\.\d+)", (\w+)\)$')
 
 
 @dataclasses.dataclass
@@ -55,6 +52,10 @@ def build_notebook(source_path):
     cells = [_clean_cell(cell, index) for index, cell in enumerate(source.cells)]
     layout.check_opening(path.stem, cells)
     roles = _assign_roles(path.stem, cells)
+    for cell, role in zip(cells, roles, strict=True):
+        if role.kind == "heading":
+            _, rest = (cell.source + "\n").split("\n", 1)
+            cell.source = (layout.heading(role.exercise) + "\n" + rest).rstrip("\n")
     metadata = {key: value for key, value in source.metadata.items() if key != "jupytext"}
     metadata.update(layout.NOTEBOOK_METADATA)
     solution = _notebook(
@@ -90,13 +91,22 @@ def build_all(root=".", check_only=False):
         ):
             target = root / folder / f"{built.name}.ipynb"
             text = nbformat.writes(notebook) + "\n"
-            if target.exists() and target.read_text(encoding="utf-8") == text:
+            if _same_content(target, text):
                 continue
             changed.append(target)
             if not check_only:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
     return changed
+
+
+def _same_content(path, text):
+    """Whether the notebook at `path` holds what `text` holds. Compared as JSON, so a
+    new nbformat release that lays out the same notebook differently changes nothing."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) == json.loads(text)
+    except (OSError, ValueError):
+        return False
 
 
 def notebook_sources(root):
@@ -140,17 +150,18 @@ def _heading(cell, registered, name, where):
     first_line = cell.source.split("\n", 1)[0]
     if cell.cell_type != "markdown" or not first_line.startswith("### Exercise"):
         return None
-    match = HEADING.match(first_line)
-    if not match:
-        raise BuildError(f"{where}: write the heading as '### Exercise N.K – Title (P points)'.")
-    notebook_number, number, title, points = match.groups()
-    exercise_id = f"{int(notebook_number):02d}.{number}"
+    match = layout.SOURCE_HEADING.match(first_line)
+    exercise_id = f"{int(match.group(1)):02d}.{match.group(2)}" if match else None
     exercise = registered.get(exercise_id)
     if exercise is None:
-        raise BuildError(f"{where}: exercise {exercise_id} is not registered for {name}.")
-    if (title, int(points)) != (exercise.title, exercise.points):
+        known = ", ".join(e.number for e in registered.values()) or "none"
         raise BuildError(
-            f"{where}: the heading says {title!r} ({points} points) but the registry says "
+            f"{where}: {first_line!r} names no registered exercise of {name} (known: {known})."
+        )
+    if match.group(3).strip():
+        raise BuildError(
+            f"{where}: write just '### Exercise {exercise.number}': the title and points come "
+            f"from coursekit/grading/notebook_exercises/nb{name}.py, which says "
             f"{exercise.title!r} ({exercise.points} points)."
         )
     return exercise
@@ -158,7 +169,7 @@ def _heading(cell, registered, name, where):
 
 def _cell_kind(cell, exercise, where):
     has_solution = BEGIN in cell.source or END in cell.source
-    check = CHECK_CALL.match(cell.source.strip()) if cell.cell_type == "code" else None
+    check = layout.CHECK_CALL.match(cell.source.strip()) if cell.cell_type == "code" else None
     if not has_solution and not check:
         return "plain"
     if exercise is None:
@@ -167,7 +178,7 @@ def _cell_kind(cell, exercise, where):
         exercise_id, target = check.groups()
         if (exercise_id, target) != (exercise.id, exercise.target):
             raise BuildError(
-                f'{where}: expected check("{exercise.id}", {exercise.target}) under the '
+                f"{where}: expected {layout.check_source(exercise)} under the "
                 f"heading of exercise {exercise.number}."
             )
         return "check"

@@ -2,8 +2,12 @@
 
 Each notebook opens the same way: a markdown cell with the title and the Colab and
 Binder badges, the Colab install cell, then `profile = coursekit.setup(seed=0)`.
-The build checks these, so a notebook cannot drift from them unnoticed.
+An exercise is a markdown heading `### Exercise N.K`, a cell with its solution
+between `### BEGIN SOLUTION` and `### END SOLUTION`, and (for code) a check cell
+`check("0N.K", function)`. The build checks these and the grader relies on them.
 """
+
+import re
 
 GITHUB_REPOSITORY = "cnn-course/cnn-course"
 BRANCH = "main"
@@ -19,6 +23,12 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", install_from], check=True)"""
 
 SETUP_LINE = "profile = coursekit.setup(seed=0)"
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+TEXT_STUB = "YOUR ANSWER HERE"
+# In a source: `### Exercise 1.2`; the build appends " – Title (P points)" from the registry.
+SOURCE_HEADING = re.compile(r"^### Exercise (\d+)\.(\d+)(.*)$")
+CHECK_CALL = re.compile(r'^check\("(\d\d\.\d+)", (\w+)\)$')
 
 
 class BuildError(ValueError):
@@ -69,3 +79,24 @@ def nbgrader_metadata(kind, exercise, part=1):
     else:
         raise ValueError(f"Unknown cell kind. Received: kind={kind!r}.")
     return metadata
+
+
+def heading(exercise):
+    """The heading line of an exercise in a built notebook."""
+    unit = "point" if exercise.points == 1 else "points"
+    return f"### Exercise {exercise.number} – {exercise.title} ({exercise.points} {unit})"
+
+
+def check_source(exercise):
+    """The source of a coding exercise's check cell."""
+    return f'check("{exercise.id}", {exercise.target})'
+
+
+def role(cell):
+    """`(role, exercise id)` of a built notebook's cell: from its metadata, or, for a check
+    cell whose metadata a student's tools dropped, from its `check(...)` call."""
+    tag = cell.get("metadata", {}).get("coursekit", {})
+    if tag.get("role"):
+        return tag.get("role"), tag.get("exercise")
+    match = CHECK_CALL.match(cell.get("source", "").strip()) if cell.cell_type == "code" else None
+    return ("check", match.group(1)) if match else (None, None)

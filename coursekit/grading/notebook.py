@@ -2,8 +2,8 @@
 
 import os
 
+from coursekit.grading.judge import run_check
 from coursekit.grading.report import Report
-from coursekit.grading.runner import run_check
 
 GRADING_VARIABLES = ("NBGRADER_EXECUTION", "COURSEKIT_GRADING")
 

@@ -2,15 +2,16 @@
 
 import html
 
-from coursekit.grading.runner import NOT_ATTEMPTED, PASSED
+from coursekit.grading.status import Status
 
 # Only the first failures are explained; fixing them usually fixes the rest.
 MAX_EXPLAINED_FAILURES = 3
 
-_STYLE = {
-    PASSED: ("#e8f5e9", "#2e7d32", "✔"),
-    NOT_ATTEMPTED: ("#e3f2fd", "#1565c0", "✎"),
-    "failed": ("#fdecea", "#c62828", "✘"),
+# Background and accent colour per status; any other status is drawn as a failure.
+_COLOURS = {
+    Status.PASSED: ("#e8f5e9", "#2e7d32"),
+    Status.NOT_ATTEMPTED: ("#e3f2fd", "#1565c0"),
+    Status.FAILED: ("#fdecea", "#c62828"),
 }
 
 
@@ -22,7 +23,7 @@ class Report:
 
     def title(self):
         result = self.result
-        verdict = {PASSED: "passed", NOT_ATTEMPTED: "not attempted yet"}.get(
+        verdict = {Status.PASSED: "passed", Status.NOT_ATTEMPTED: "not attempted yet"}.get(
             result.status, "not passed yet"
         )
         return (
@@ -52,13 +53,14 @@ class Report:
         return str(self)
 
     def _repr_html_(self):
-        background, colour, mark = _STYLE.get(self.result.status, _STYLE["failed"])
+        background, colour = _COLOURS.get(self.result.status, _COLOURS[Status.FAILED])
         summary, *cases = self.lines()
         items = "".join(f"<li>{html.escape(line)}</li>" for line in cases)
         return (
             f'<div style="border-left:5px solid {colour};background:{background};'
             f'padding:6px 12px;margin:4px 0;color:#222">'
-            f'<b style="color:{colour}">{mark} {html.escape(self.title())}</b>'
+            f'<b style="color:{colour}">{self.result.status.mark} {html.escape(self.title())}</b>'
             f"<div>{html.escape(summary)}</div>"
-            f'<ul style="margin:2px 0;padding-left:20px">{items}</ul></div>'
+            # Each line carries its own mark (✔ or ✘), so the list draws no bullets.
+            f'<ul style="margin:2px 0;padding-left:8px;list-style:none">{items}</ul></div>'
         )

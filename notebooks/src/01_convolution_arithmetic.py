@@ -272,7 +272,7 @@ plt.show()
 # shapes Keras computes for `Conv2D` on hundreds of combinations.
 
 # %% [markdown]
-# ### Exercise 1.1 – Output size of a convolution (2 points)
+# ### Exercise 1.1
 #
 # Write `conv_output_size(input_size, kernel_size, strides=1, padding=0, dilation_rate=1)`
 # returning the number of outputs along one axis, as an `int`. `padding` is either a
@@ -326,7 +326,7 @@ conv_explorer(input_size=7, kernel_size=3, strides=2)
 # volume.
 
 # %% [markdown]
-# ### Exercise 1.2 – A convolutional layer from scratch (4 points)
+# ### Exercise 1.2
 #
 # Write `conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1)` that
 # returns the same array as `keras.layers.Conv2D` with these weights: NHWC input, HWIO
@@ -579,7 +579,7 @@ plotting.add_caption(
 plt.show()
 
 # %% [markdown]
-# ### Exercise 1.3 – Neurons, connections and parameters of a conv layer (3 points)
+# ### Exercise 1.3
 #
 # Write `conv_layer_stats(input_shape, filters, kernel_size, strides=1, padding=0)` for an
 # input of shape `(height, width, channels)`. `kernel_size` and `strides` are an int or a
@@ -620,7 +620,7 @@ def conv_layer_stats(input_shape, filters, kernel_size, strides=1, padding=0):
 check("01.3", conv_layer_stats)
 
 # %% [markdown]
-# ### Exercise 1.4 – Why convolutional layers need so few parameters (2 points)
+# ### Exercise 1.4
 #
 # A dense layer with the same 290,400 outputs as AlexNet's first convolutional layer
 # would need about $4.5 \times 10^{10}$ parameters instead of 34,944. Name the two
@@ -767,7 +767,7 @@ plotting.add_caption(
 plt.show()
 
 # %% [markdown]
-# ### Exercise 1.5 – Receptive field of a stack of layers (2 points)
+# ### Exercise 1.5
 #
 # Write `receptive_field(layers)` where `layers` lists the layers from the input up, each
 # as `(kernel_size, strides)` or `(kernel_size, strides, dilation_rate)`. Return the
@@ -792,7 +792,7 @@ def receptive_field(layers):
 check("01.5", receptive_field)
 
 # %% [markdown]
-# ### Exercise 1.6 – Three 3x3 layers or one 7x7 layer? (2 points)
+# ### Exercise 1.6
 #
 # Compare a stack of three 3x3 convolutional layers (stride 1, ReLU after each) with a
 # single 7x7 layer, both with $C$ input and $C$ output channels: their receptive fields,

@@ -222,7 +222,7 @@ plt.show()
 # with the window of output (0, 0).
 
 # %% [markdown]
-# ### Exercise 2.1 – Output size of a pooling layer (2 points)
+# ### Exercise 2.1
 #
 # Write `pool_output_size(input_size, pool_size, strides=None, padding="valid")`
 # returning the number of outputs along one axis, as an `int`. As in Keras,
@@ -308,7 +308,7 @@ assert np.array_equal(averaged[0, :, :, 0], [[3.0, 4.5], [7.5, 9.0]])
 # $-\infty$ padding they are -3, -7 and -9, as in Keras.
 
 # %% [markdown]
-# ### Exercise 2.2 – Max pooling from scratch (3 points)
+# ### Exercise 2.2
 #
 # Write `max_pool2d(x, pool_size, strides=None, padding="valid")` that returns the same
 # array as `keras.layers.MaxPooling2D`: `x` has shape `(batch, height, width, channels)`;
@@ -345,7 +345,7 @@ def max_pool2d(x, pool_size, strides=None, padding="valid"):
 check("02.2", max_pool2d)
 
 # %% [markdown]
-# ### Exercise 2.3 – Average pooling from scratch (3 points)
+# ### Exercise 2.3
 #
 # Write `avg_pool2d(x, pool_size, strides=None, padding="valid")` that returns the same
 # array as `keras.layers.AveragePooling2D`, with the same arguments and the same kind of
@@ -657,7 +657,7 @@ plotting.add_caption(
 plt.show()
 
 # %% [markdown]
-# ### Exercise 2.4 – Choosing how to downsample (2 points)
+# ### Exercise 2.4
 #
 # You design a small CNN to detect thin scratches (one or two pixels wide) on photographs
 # of metal parts, on a device with little compute. Between the first and second

@@ -171,7 +171,7 @@ assert (
 # make dead units rare in the first place.
 
 # %% [markdown]
-# ### Exercise 3.1 – The gradient of ReLU (2 points)
+# ### Exercise 3.1
 #
 # Write `relu_backward(grad_output, x)` returning $\partial L / \partial x$ for
 # `relu(x)`, given the upstream gradient `grad_output` (a float NumPy array of the same
@@ -244,7 +244,7 @@ plt.show()
 assert routed[0, 2, 2, 0] == 10 and np.count_nonzero(routed) == 1
 
 # %% [markdown]
-# ### Exercise 3.2 – Routing gradients through max pooling (3 points)
+# ### Exercise 3.2
 #
 # Write `max_pool2d_backward(grad_output, x, pool_size, strides=None, padding="valid")`
 # returning $\partial L / \partial x$ for `max_pool2d(x, pool_size, strides, padding)`
@@ -568,7 +568,7 @@ for strides, padding, dilation_rate in [
     assert np.allclose(by_convolution, expected, atol=1e-12)
 
 # %% [markdown]
-# ### Exercise 3.3 – Backpropagation through a convolutional layer (4 points)
+# ### Exercise 3.3
 #
 # Write `conv2d_backward(grad_output, x, kernel, strides=1, padding="valid",
 # dilation_rate=1)` for `y = conv2d(x, kernel, bias, strides, padding, dilation_rate)`,
@@ -749,7 +749,7 @@ print("im2col forward and backward agree with scratch.conv2d / conv2d_backward")
 # usually gives $10^{-7}$ or less; $10^{-4}$ or more is usually a bug.
 
 # %% [markdown]
-# ### Exercise 3.4 – Numerical gradients by centred differences (2 points)
+# ### Exercise 3.4
 #
 # Write `numerical_gradient(f, x, h=1e-5)` returning the centred-difference estimate of
 # the gradient of the scalar function `f` at `x`, as a float64 array shaped like `x` (of
@@ -1051,7 +1051,7 @@ for name, (forward, backward) in timings.items():
 # (100 images of 31x31x3, 25 filters, stride 2) and prints the ratios.
 
 # %% [markdown]
-# ### Exercise 3.5 – Why the kernel is flipped (2 points)
+# ### Exercise 3.5
 #
 # Using the 1-D matrix view of section 5 (6 inputs, kernel $(w_0, w_1, w_2)$, 4
 # outputs), explain in a few sentences why the gradient with respect to the input is the

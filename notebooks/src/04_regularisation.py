@@ -166,7 +166,7 @@ for name, (train_error, val_error) in lecture_cases.items():
     print(f"classifier {name}: bias {bias:.0%}, variance {variance:.0%}")
 
 # %% [markdown]
-# ### Exercise 4.1 – Diagnose bias and variance (3 points)
+# ### Exercise 4.1
 #
 # For each of the classifiers A, B and C above, say whether it underfits, overfits or
 # both, and name two changes you would try first, with a sentence on why. Then say which
@@ -217,7 +217,7 @@ for name, (train_error, val_error) in lecture_cases.items():
 # `np.sign` does.
 
 # %% [markdown]
-# ### Exercise 4.2 – One SGD step with L1 and L2 penalties (2 points)
+# ### Exercise 4.2
 #
 # Write `regularized_update(w, grad, learning_rate, l1=0.0, l2=0.0)` returning the weights
 # after one gradient descent step on the loss penalised as
@@ -402,7 +402,7 @@ assert np.isclose(expected, (1 - rate) * (w1 * x_in + w2 * y_in))
 # the factor is the **keep** probability $1 - p$, as the last line shows for $p = 0.2$.
 
 # %% [markdown]
-# ### Exercise 4.3 – Inverted dropout (3 points)
+# ### Exercise 4.3
 #
 # Write `dropout(x, rate, training, seed=None)`, where `rate` lies in $[0, 1)$. With
 # `training=True`, drop every value of `x` (a float NumPy array of any shape)
@@ -489,7 +489,7 @@ plt.show()
 # leads to underfitting.
 
 # %% [markdown]
-# ### Exercise 4.4 – Why dropout is switched off at test time (2 points)
+# ### Exercise 4.4
 #
 # Explain why the network does not drop units when it makes predictions, what a
 # prediction would look like if it did, and what would go wrong if units were simply all
@@ -532,7 +532,7 @@ plt.show()
 #   at the end of the best epoch.
 
 # %% [markdown]
-# ### Exercise 4.5 – Where early stopping stops (3 points)
+# ### Exercise 4.5
 #
 # Write `early_stopping_epoch(val_losses, patience)`. `val_losses` (a list or a 1-D NumPy
 # array) holds the validation loss at the end of each epoch, and `patience` is an int
@@ -661,7 +661,7 @@ plt.show()
 # - `epsilon=1e-3`; the moving mean starts at 0, the moving variance at 1.
 
 # %% [markdown]
-# ### Exercise 4.6 – Batch normalisation in training and at inference (4 points)
+# ### Exercise 4.6
 #
 # Write `batch_norm(x, gamma, beta, moving_mean, moving_variance, training, momentum=0.99,
 # epsilon=1e-3)` for inputs whose features are on the last axis: `(batch, features)` or
@@ -850,7 +850,7 @@ plotting.add_caption(
 plt.show()
 
 # %% [markdown]
-# ### Exercise 4.7 – Layer normalisation (2 points)
+# ### Exercise 4.7
 #
 # Write `layer_norm(x, gamma, beta, epsilon=1e-3)` that normalises `x` over its last axis
 # with the biased variance, then scales by `gamma` and shifts by `beta` (float arrays of

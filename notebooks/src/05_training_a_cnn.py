@@ -186,7 +186,7 @@ shifted = np.exp(scores - scores.max())
 print("shifted:", shifted / shifted.sum())
 
 # %% [markdown]
-# ### Exercise 5.1 – A numerically stable softmax (2 points)
+# ### Exercise 5.1
 #
 # Write `softmax(logits, axis=-1)` for an array of scores with the classes along
 # `axis`. Subtract the maximum along that axis (keep the dimension with
@@ -238,7 +238,7 @@ assert difference < 1e-6
 # probability of exactly 0 costs $-\log 10^{-7} \approx 16.1$ rather than infinity.
 
 # %% [markdown]
-# ### Exercise 5.2 – Cross-entropy loss (2 points)
+# ### Exercise 5.2
 #
 # Write `cross_entropy(probabilities, labels)` for `probabilities` of shape
 # `(batch, num_classes)` and integer `labels` of shape `(batch,)`. Return the mean loss
@@ -437,7 +437,7 @@ print(
 assert np.allclose(right_first, right_mixed, atol=1e-5)
 
 # %% [markdown]
-# ### Exercise 5.3 – Statistics from the training split only (2 points)
+# ### Exercise 5.3
 #
 # Explain why the mean image (or per-channel mean) must be computed on the training
 # split only, and why the same mean must then be subtracted from validation images,
@@ -1014,7 +1014,7 @@ x_imbalanced, y_imbalanced = centre_crop(x_train[keep]), y_train[keep]
 print("examples per class:", np.bincount(y_imbalanced, minlength=num_classes))
 
 # %% [markdown]
-# ### Exercise 5.4 – Median-frequency class weights (2 points)
+# ### Exercise 5.4
 #
 # Write `median_frequency_weights(labels, num_classes)` returning a float array of
 # shape `(num_classes,)` with $\alpha_c$ for each class. Take the median over the
@@ -1098,7 +1098,7 @@ plt.show()
 # "ballpoint pen" that also shows a ruler and a pencil box).
 
 # %% [markdown]
-# ### Exercise 5.5 – Top-k error (2 points)
+# ### Exercise 5.5
 #
 # Write `top_k_error(scores, labels, k)` returning, as a float, the fraction of
 # examples whose true class is **not** among the `k` highest of its row of `scores`.
@@ -1185,7 +1185,7 @@ plotting.show_images(
 plt.show()
 
 # %% [markdown]
-# ### Exercise 5.6 – Ten crops for test-time augmentation (3 points)
+# ### Exercise 5.6
 #
 # Write `ten_crop(image, crop_size)` for one image of shape `(height, width, channels)`
 # and an int or `(height, width)` crop size. Return an array of shape
@@ -1318,7 +1318,7 @@ plt.show()
 # that "better than humans" holds for one benchmark, not for seeing.
 
 # %% [markdown]
-# ### Exercise 5.7 – Have CNNs beaten humans on ImageNet? (2 points)
+# ### Exercise 5.7
 #
 # "Since 2015, CNNs classify images better than humans." Using the numbers above, say
 # what this claim rests on and give two reasons to qualify it. (A few sentences.)

@@ -247,10 +247,6 @@ def numerical_gradient_forward(f, x, h=1e-5):
     return grad
 
 
-def numerical_gradient_divides_by_h(f, x, h=1e-5):
-    return 2 * numerical_gradient(f, x, h)
-
-
 def numerical_gradient_moves_everything(f, x, h=1e-5):
     return np.full(x.shape, (f(x + h) - f(x - h)) / (2 * h))
 
@@ -309,7 +305,6 @@ WRONG = {
     ],
     "03.4": [
         numerical_gradient_forward,
-        numerical_gradient_divides_by_h,
         numerical_gradient_moves_everything,
         numerical_gradient_first_axis_only,
         numerical_gradient_no_restore,
@@ -330,7 +325,6 @@ HINTS = [
     ("03.3", conv2d_backward_ignores_strides, "goes back to those cells"),
     ("03.3", conv2d_backward_batch_mean, "not means"),
     ("03.4", numerical_gradient_forward, "centred difference"),
-    ("03.4", numerical_gradient_divides_by_h, "divide by 2 * h"),
     ("03.4", numerical_gradient_moves_everything, "one element at a time"),
     ("03.4", numerical_gradient_no_restore, "changed its input"),
 ]

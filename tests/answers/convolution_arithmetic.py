@@ -22,12 +22,6 @@ def conv_output_size_true_division(input_size, kernel_size, strides=1, padding=0
     return (input_size + 2 * pad - span) / strides + 1
 
 
-def conv_output_size_ignores_dilation(
-    input_size, kernel_size, strides=1, padding=0, dilation_rate=1
-):
-    return conv_output_size(input_size, kernel_size, strides, padding)
-
-
 def conv_output_size_symmetric_same(input_size, kernel_size, strides=1, padding=0, dilation_rate=1):
     if padding == "same":
         padding = (kernel_size - 1) // 2
@@ -39,12 +33,6 @@ def conv_output_size_full_ignores_dilation(
 ):
     if padding == "full":
         padding = kernel_size - 1  # should be the dilated span minus one
-    return conv_output_size(input_size, kernel_size, strides, padding, dilation_rate)
-
-
-def conv_output_size_padding_once(input_size, kernel_size, strides=1, padding=0, dilation_rate=1):
-    if isinstance(padding, int):
-        return conv_output_size(input_size + padding, kernel_size, strides, 0, dilation_rate)
     return conv_output_size(input_size, kernel_size, strides, padding, dilation_rate)
 
 
@@ -86,24 +74,8 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, *,
     return out
 
 
-def conv2d_flipped_kernel(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
-    return conv2d(x, kernel[::-1, ::-1], bias, strides, padding, dilation_rate)
-
-
-def conv2d_forgets_bias(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
-    return conv2d(x, kernel, None, strides, padding, dilation_rate)
-
-
-def conv2d_ignores_strides(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
-    return conv2d(x, kernel, bias, 1, padding, dilation_rate)
-
-
 def conv2d_pads_extra_zero_first(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
     return conv2d(x, kernel, bias, strides, padding, dilation_rate, pad_first=True)
-
-
-def conv2d_ignores_dilation(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
-    return conv2d(x, kernel, bias, strides, padding, 1)
 
 
 def conv2d_pads_in_place(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
@@ -136,30 +108,35 @@ def conv_layer_stats(input_shape, filters, kernel_size, strides=1, padding=0):
     }
 
 
-def conv_layer_stats_without_bias(input_shape, filters, kernel_size, strides=1, padding=0):
-    stats = conv_layer_stats(input_shape, filters, kernel_size, strides, padding)
-    per_neuron = stats["weights_per_neuron"] - 1
+def conv_layer_stats_neurons_of_one_slice(input_shape, filters, kernel_size, strides=1, padding=0):
+    # Counts the neurons of one depth slice only, and the connections from them.
+    height, width, channels = input_shape
+    kernel_h, kernel_w = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    stride_h, stride_w = (strides, strides) if isinstance(strides, int) else strides
+    out_h = conv_output_size(height, kernel_h, stride_h, padding)
+    out_w = conv_output_size(width, kernel_w, stride_w, padding)
+    per_neuron = kernel_h * kernel_w * channels + 1
     return {
-        **stats,
+        "output_shape": (out_h, out_w, filters),
         "weights_per_neuron": per_neuron,
-        "connections": stats["neurons"] * per_neuron,
+        "neurons": out_h * out_w,
+        "connections": out_h * out_w * per_neuron,
         "parameters": per_neuron * filters,
     }
 
 
-def conv_layer_stats_without_sharing(input_shape, filters, kernel_size, strides=1, padding=0):
-    stats = conv_layer_stats(input_shape, filters, kernel_size, strides, padding)
-    return {**stats, "parameters": stats["connections"]}
+def conv_layer_stats_kernel_as_width_height(
+    input_shape, filters, kernel_size, strides=1, padding=0
+):
+    # Reads a (height, width) kernel size as (width, height).
+    if not isinstance(kernel_size, int):
+        kernel_size = tuple(reversed(kernel_size))
+    return conv_layer_stats(input_shape, filters, kernel_size, strides, padding)
 
 
 def conv_layer_stats_shape_as_list(input_shape, filters, kernel_size, strides=1, padding=0):
     stats = conv_layer_stats(input_shape, filters, kernel_size, strides, padding)
     return {**stats, "output_shape": list(stats["output_shape"])}
-
-
-def conv_layer_stats_ignores_depth(input_shape, filters, kernel_size, strides=1, padding=0):
-    stats = conv_layer_stats((*input_shape[:2], 1), filters, kernel_size, strides, padding)
-    return stats
 
 
 # --- 01.5 receptive_field ----------------------------------------------------------
@@ -186,10 +163,6 @@ def receptive_field_own_stride(layers):
     return size
 
 
-def receptive_field_ignores_dilation(layers):
-    return receptive_field([layer[:2] for layer in layers])
-
-
 def receptive_field_dilation_in_jump(layers):
     # Dilation spreads a layer's own taps; it does not change the step of the layers above.
     size, jump = 1, 1
@@ -214,30 +187,22 @@ RIGHT = {
 WRONG = {
     "01.1": [
         conv_output_size_true_division,
-        conv_output_size_ignores_dilation,
         conv_output_size_symmetric_same,
-        conv_output_size_padding_once,
         conv_output_size_full_ignores_dilation,
     ],
     "01.2": [
-        conv2d_flipped_kernel,
-        conv2d_forgets_bias,
-        conv2d_ignores_strides,
         conv2d_pads_extra_zero_first,
-        conv2d_ignores_dilation,
         conv2d_pads_in_place,
         conv2d_as_list,
     ],
     "01.3": [
-        conv_layer_stats_without_bias,
-        conv_layer_stats_without_sharing,
+        conv_layer_stats_neurons_of_one_slice,
+        conv_layer_stats_kernel_as_width_height,
         conv_layer_stats_shape_as_list,
-        conv_layer_stats_ignores_depth,
     ],
     "01.5": [
         receptive_field_ignores_strides,
         receptive_field_own_stride,
-        receptive_field_ignores_dilation,
         receptive_field_dilation_in_jump,
         receptive_field_as_float,
     ],
@@ -246,10 +211,7 @@ WRONG = {
 # Wrong answers whose check must name the mistake: (exercise, answer, words of the hint).
 HINTS = [
     ("01.1", conv_output_size_true_division, "round down"),
-    ("01.2", conv2d_flipped_kernel, "cross-correlation"),
-    ("01.2", conv2d_forgets_bias, "bias"),
     ("01.2", conv2d_pads_extra_zero_first, "extra zero goes after"),
     ("01.2", conv2d_pads_in_place, "changed its input"),
-    ("01.3", conv_layer_stats_without_sharing, "share their filter"),
     ("01.5", receptive_field_ignores_strides, "product of the strides"),
 ]

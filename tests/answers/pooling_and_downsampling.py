@@ -15,10 +15,6 @@ def pool_output_size(input_size, pool_size, strides=None, padding="valid"):
     return math.floor((input_size - pool_size) / strides) + 1
 
 
-def pool_output_size_default_stride_one(input_size, pool_size, strides=None, padding="valid"):
-    return pool_output_size(input_size, pool_size, strides or 1, padding)
-
-
 def pool_output_size_true_division(input_size, pool_size, strides=None, padding="valid"):
     strides = strides or pool_size
     if padding == "same":
@@ -26,10 +22,11 @@ def pool_output_size_true_division(input_size, pool_size, strides=None, padding=
     return (input_size - pool_size) / strides + 1
 
 
-def pool_output_size_same_keeps_size(input_size, pool_size, strides=None, padding="valid"):
+def pool_output_size_same_rounds_down(input_size, pool_size, strides=None, padding="valid"):
+    strides = strides or pool_size
     if padding == "same":
-        return input_size
-    return pool_output_size(input_size, pool_size, strides, padding)
+        return input_size // strides
+    return (input_size - pool_size) // strides + 1
 
 
 def pool_output_size_rounds_up(input_size, pool_size, strides=None, padding="valid"):
@@ -88,17 +85,22 @@ def max_pool2d_zero_padding(x, pool_size, strides=None, padding="valid"):
     return _pool_by_loops(x, pool_size, strides, padding, np.max, fill=0.0)
 
 
-def max_pool2d_default_stride_one(x, pool_size, strides=None, padding="valid"):
-    return max_pool2d(x, pool_size, 1 if strides is None else strides, padding)
-
-
-def max_pool2d_ignores_strides(x, pool_size, strides=None, padding="valid"):
-    return max_pool2d(x, pool_size, None, padding)
-
-
-def max_pool2d_across_channels(x, pool_size, strides=None, padding="valid"):
-    pooled = max_pool2d(x, pool_size, strides, padding)
-    return np.broadcast_to(pooled.max(axis=3, keepdims=True), pooled.shape).copy()
+def max_pool2d_windows_one_short(x, pool_size, strides=None, padding="valid"):
+    # Ends each window a cell early: i * s : i * s + p - 1.
+    (pool_h, pool_w), (step_h, step_w) = _pairs(pool_size, strides)
+    pads = ((0, 0), (0, 0))
+    if padding == "same":
+        pads = (_same_pads(x.shape[1], pool_h, step_h), _same_pads(x.shape[2], pool_w, step_w))
+    padded = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=-np.inf)
+    out_h = (padded.shape[1] - pool_h) // step_h + 1
+    out_w = (padded.shape[2] - pool_w) // step_w + 1
+    out = np.empty((x.shape[0], out_h, out_w, x.shape[3]))
+    for i in range(out_h):
+        for j in range(out_w):
+            rows = slice(i * step_h, i * step_h + pool_h - 1)
+            cols = slice(j * step_w, j * step_w + pool_w - 1)
+            out[:, i, j] = padded[:, rows, cols].max(axis=(1, 2))
+    return out
 
 
 def max_pool2d_extra_padding_first(x, pool_size, strides=None, padding="valid"):
@@ -115,19 +117,6 @@ def avg_pool2d(x, pool_size, strides=None, padding="valid"):
 
 def avg_pool2d_counts_padding(x, pool_size, strides=None, padding="valid"):
     return _pool_by_loops(x, pool_size, strides, padding, np.mean, fill=0.0)
-
-
-def avg_pool2d_default_stride_one(x, pool_size, strides=None, padding="valid"):
-    return avg_pool2d(x, pool_size, 1 if strides is None else strides, padding)
-
-
-def avg_pool2d_ignores_strides(x, pool_size, strides=None, padding="valid"):
-    return avg_pool2d(x, pool_size, None, padding)
-
-
-def avg_pool2d_across_channels(x, pool_size, strides=None, padding="valid"):
-    pooled = avg_pool2d(x, pool_size, strides, padding)
-    return np.broadcast_to(pooled.mean(axis=3, keepdims=True), pooled.shape).copy()
 
 
 def avg_pool2d_extra_padding_first(x, pool_size, strides=None, padding="valid"):
@@ -152,23 +141,17 @@ RIGHT = {
 
 WRONG = {
     "02.1": [
-        pool_output_size_default_stride_one,
         pool_output_size_true_division,
-        pool_output_size_same_keeps_size,
         pool_output_size_rounds_up,
+        pool_output_size_same_rounds_down,
     ],
     "02.2": [
         max_pool2d_zero_padding,
-        max_pool2d_default_stride_one,
-        max_pool2d_ignores_strides,
-        max_pool2d_across_channels,
         max_pool2d_extra_padding_first,
+        max_pool2d_windows_one_short,
     ],
     "02.3": [
         avg_pool2d_counts_padding,
-        avg_pool2d_default_stride_one,
-        avg_pool2d_ignores_strides,
-        avg_pool2d_across_channels,
         avg_pool2d_extra_padding_first,
         avg_pool2d_as_list,
     ],
@@ -176,13 +159,7 @@ WRONG = {
 
 # Wrong answers whose check must name the mistake: (exercise, answer, words of the hint).
 HINTS = [
-    ("02.1", pool_output_size_default_stride_one, "strides = pool_size"),
     ("02.1", pool_output_size_true_division, "round down"),
-    ("02.1", pool_output_size_same_keeps_size, "ceil(input_size / S)"),
     ("02.2", max_pool2d_zero_padding, "-inf"),
-    ("02.2", max_pool2d_default_stride_one, "strides = pool_size"),
-    ("02.2", max_pool2d_across_channels, "each channel separately"),
     ("02.3", avg_pool2d_counts_padding, "real cells"),
-    ("02.3", avg_pool2d_ignores_strides, "by `strides` cells"),
-    ("02.3", avg_pool2d_across_channels, "each channel separately"),
 ]

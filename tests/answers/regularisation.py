@@ -149,16 +149,6 @@ def early_stopping_epoch_ties_improve(val_losses, patience):
     return _keras_like(val_losses, patience, improves=lambda a, b: a <= b, limit=lambda p: p)
 
 
-def early_stopping_epoch_one_based(val_losses, patience):
-    stop, best = early_stopping_epoch(val_losses, patience)
-    return stop + 1, best + 1
-
-
-def early_stopping_epoch_last_weights_when_not_stopped(val_losses, patience):
-    stop, best = early_stopping_epoch(val_losses, patience)
-    return (stop, stop) if stop == len(val_losses) - 1 else (stop, best)
-
-
 def early_stopping_epoch_stops_at_best_plus_patience(val_losses, patience):
     best = 0
     for epoch, loss in enumerate(val_losses):
@@ -298,8 +288,6 @@ WRONG = {
     "04.5": [
         early_stopping_epoch_off_by_one,
         early_stopping_epoch_ties_improve,
-        early_stopping_epoch_one_based,
-        early_stopping_epoch_last_weights_when_not_stopped,
         early_stopping_epoch_stops_at_best_plus_patience,
     ],
     "04.6": [
@@ -332,8 +320,6 @@ HINTS = [
     ("04.3", dropout_one_mask_for_the_batch, "every example gets its own"),
     ("04.5", early_stopping_epoch_off_by_one, "without improvement in a row"),
     ("04.5", early_stopping_epoch_ties_improve, "strictly lower"),
-    ("04.5", early_stopping_epoch_one_based, "0-based"),
-    ("04.5", early_stopping_epoch_last_weights_when_not_stopped, "runs out of epochs"),
     ("04.5", early_stopping_epoch_stops_at_best_plus_patience, "patience=0"),
     ("04.6", batch_norm_batch_statistics_at_inference, "not with the statistics"),
     ("04.6", batch_norm_momentum_reversed, "moving * momentum + batch_statistic"),

@@ -86,11 +86,6 @@ def median_frequency_weights_from_counts(labels, num_classes):
     return np.array([median_count / counts[c] if counts[c] else 0.0 for c in range(num_classes)])
 
 
-def median_frequency_weights_inverted(labels, num_classes):
-    weights = median_frequency_weights_from_counts(labels, num_classes)
-    return np.array([1 / weight if weight else 0.0 for weight in weights])
-
-
 def median_frequency_weights_mean(labels, num_classes):
     counts = np.bincount(labels, minlength=num_classes)
     present = counts > 0
@@ -148,14 +143,6 @@ def top_k_error_off_by_one(scores, labels, k):
     return float(np.mean(higher > k))
 
 
-def top_k_error_returns_accuracy(scores, labels, k):
-    return 1.0 - top_k_error_by_kth_score(scores, labels, k)
-
-
-def top_k_error_lowest_scores(scores, labels, k):
-    return top_k_error_by_kth_score(-scores, labels, k)
-
-
 # --- 05.6 ten_crop ---------------------------------------------------------------
 
 
@@ -169,29 +156,20 @@ def ten_crop_with_loops(image, crop_size):
     return np.array(crops)
 
 
-def ten_crop_five_only(image, crop_size):
-    return ten_crop_with_loops(image, crop_size)[:5]
+def ten_crop_corners_clockwise(image, crop_size):
+    # Takes the corners clockwise: top-left, top-right, bottom-right, bottom-left.
+    crop_h, crop_w = (crop_size, crop_size) if isinstance(crop_size, int) else crop_size
+    height, width = image.shape[:2]
+    bottom, right = height - crop_h, width - crop_w
+    starts = [(0, 0), (0, right), (bottom, right), (bottom, 0), (bottom // 2, right // 2)]
+    crops = [image[top : top + crop_h, left : left + crop_w] for top, left in starts]
+    return np.stack(crops + [crop[:, ::-1] for crop in crops])
 
 
-def ten_crop_flipped_upside_down(image, crop_size):
-    crops = ten_crop_with_loops(image, crop_size)
-    crops[5:] = [np.flipud(crop) for crop in crops[:5]]
-    return crops
-
-
-def ten_crop_centre_rounded_up(image, crop_size):
-    crops = ten_crop_with_loops(image, crop_size)
-    crop_h, crop_w = crops.shape[1:3]
-    top, left = -(-(image.shape[0] - crop_h) // 2), -(-(image.shape[1] - crop_w) // 2)
-    crops[4] = image[top : top + crop_h, left : left + crop_w]
-    crops[9] = np.fliplr(crops[4])
-    return crops
-
-
-def ten_crop_of_the_mirrored_image(image, crop_size):
-    first = ten_crop_with_loops(image, crop_size)[:5]
-    second = ten_crop_with_loops(image[:, ::-1], crop_size)[:5]
-    return np.concatenate([first, second])
+def ten_crop_size_as_width_height(image, crop_size):
+    # Reads a (height, width) crop size as (width, height).
+    crop_w, crop_h = (crop_size, crop_size) if isinstance(crop_size, int) else crop_size
+    return ten_crop_with_loops(image, (crop_h, crop_w))
 
 
 def ten_crop_as_list(image, crop_size):
@@ -222,7 +200,6 @@ WRONG = {
         cross_entropy_log10,
     ],
     "05.4": [
-        median_frequency_weights_inverted,
         median_frequency_weights_mean,
         median_frequency_weights_no_median,
         median_frequency_weights_absent_in_median,
@@ -233,14 +210,10 @@ WRONG = {
         top_k_error_argsort_breaks_ties,
         top_k_error_last_k_of_an_ascending_argsort,
         top_k_error_off_by_one,
-        top_k_error_returns_accuracy,
-        top_k_error_lowest_scores,
     ],
     "05.6": [
-        ten_crop_five_only,
-        ten_crop_flipped_upside_down,
-        ten_crop_centre_rounded_up,
-        ten_crop_of_the_mirrored_image,
+        ten_crop_corners_clockwise,
+        ten_crop_size_as_width_height,
         ten_crop_as_list,
     ],
 }
@@ -255,17 +228,10 @@ HINTS = [
     ("05.2", cross_entropy_over_all_classes, "Only the true class"),
     ("05.2", cross_entropy_picks_a_matrix, "one entry per row"),
     ("05.2", cross_entropy_adds_epsilon, "rather than adding 1e-7"),
-    ("05.4", median_frequency_weights_inverted, "inverted"),
     ("05.4", median_frequency_weights_mean, "not the mean"),
     ("05.4", median_frequency_weights_no_median, "median class gets weight 1"),
     ("05.4", median_frequency_weights_absent_in_median, "stays out of the median"),
     ("05.5", top_k_error_argsort_breaks_ties, "strictly higher"),
     ("05.5", top_k_error_last_k_of_an_ascending_argsort, "strictly higher"),
     ("05.5", top_k_error_off_by_one, "Off by one"),
-    ("05.5", top_k_error_returns_accuracy, "1 - accuracy"),
-    ("05.5", top_k_error_lowest_scores, "*highest*"),
-    ("05.6", ten_crop_five_only, "each of those five"),
-    ("05.6", ten_crop_flipped_upside_down, "not upside down"),
-    ("05.6", ten_crop_centre_rounded_up, "CenterCrop"),
-    ("05.6", ten_crop_of_the_mirrored_image, "swaps the left and right"),
 ]

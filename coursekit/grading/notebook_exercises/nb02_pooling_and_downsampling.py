@@ -1,13 +1,15 @@
-"""Exercises on pooling and downsampling (notebook 02)."""
+"""Exercises of notebook 02, pooling and downsampling: output sizes, max and average
+pooling, with the hints for classic mistakes.
+"""
 
 import numpy as np
 
 from coursekit import arithmetic
-from coursekit.grading.registry import Case, Exercise, Hint, register
+from coursekit.grading.registry import Case, Hint, coding, written
 from coursekit.scratch import avg_pool2d, max_pool2d
 from coursekit.scratch.windows import padding_amounts
 
-NOTEBOOK_02 = "02_pooling_and_downsampling"
+# --- 02.1 pool_output_size -----------------------------------------------------
 
 
 def _pool_output_size_cases():
@@ -42,33 +44,32 @@ def _same_keeps_the_size(input_size, pool_size, strides=None, padding="valid"):
     return arithmetic.pool_output_size(input_size, pool_size, strides, padding)
 
 
-register(
-    Exercise(
-        id="02.1",
-        notebook=NOTEBOOK_02,
-        title="Output size of a pooling layer",
-        points=2,
-        target="pool_output_size",
-        reference=arithmetic.pool_output_size,
-        cases=_pool_output_size_cases,
-        hints=(
-            Hint(
-                "As in Keras, strides=None means strides = pool_size: windows side by side.",
-                _strides_default_to_one,
-            ),
-            Hint(
-                "Windows that do not fit are dropped: round down with `//` ('valid'), and "
-                "round up for 'same', ceil(input_size / strides), returning an int.",
-                _pool_true_division,
-            ),
-            Hint(
-                "'same' pads only so that no input is dropped: with stride S the output has "
-                "ceil(input_size / S) positions, not input_size.",
-                _same_keeps_the_size,
-            ),
+POOL_OUTPUT_SIZE = coding(
+    "02.1",
+    "Output size of a pooling layer",
+    2,
+    reference=arithmetic.pool_output_size,
+    cases=_pool_output_size_cases,
+    hints=(
+        Hint(
+            "As in Keras, strides=None means strides = pool_size: windows side by side.",
+            _strides_default_to_one,
         ),
-    )
+        Hint(
+            "Windows that do not fit are dropped: round down with `//` ('valid'), and "
+            "round up for 'same', ceil(input_size / strides), returning an int.",
+            _pool_true_division,
+        ),
+        Hint(
+            "'same' pads only so that no input is dropped: with stride S the output has "
+            "ceil(input_size / S) positions, not input_size.",
+            _same_keeps_the_size,
+        ),
+    ),
 )
+
+
+# --- 02.2 max_pool2d -----------------------------------------------------------
 
 
 def _pooling_cases():
@@ -171,44 +172,45 @@ def _hints(pool):
     return tuple(Hint(message, make(pool)) for message, make in _POOLING_HINTS.values())
 
 
-register(
-    Exercise(
-        id="02.2",
-        notebook=NOTEBOOK_02,
-        title="Max pooling from scratch",
-        points=3,
-        target="max_pool2d",
-        reference=max_pool2d,
-        cases=_pooling_cases,
-        hints=(
-            Hint(
-                "With 'same' padding, pad with -inf (or skip the padded cells): a padded "
-                "zero must never be the maximum of a window of negative values.",
-                _pad_with_zeros(max_pool2d),
-            ),
-            *_hints(max_pool2d),
+MAX_POOL2D = coding(
+    "02.2",
+    "Max pooling from scratch",
+    3,
+    reference=max_pool2d,
+    cases=_pooling_cases,
+    hints=(
+        Hint(
+            "With 'same' padding, pad with -inf (or skip the padded cells): a padded "
+            "zero must never be the maximum of a window of negative values.",
+            _pad_with_zeros(max_pool2d),
         ),
-    )
+        *_hints(max_pool2d),
+    ),
 )
 
-register(
-    Exercise(
-        id="02.3",
-        notebook=NOTEBOOK_02,
-        title="Average pooling from scratch",
-        points=3,
-        target="avg_pool2d",
-        reference=avg_pool2d,
-        cases=_pooling_cases,
-        hints=(
-            Hint(
-                "With 'same' padding, Keras averages over the real cells of each window only: "
-                "divide by how many input cells the window covers, not by the window's area.",
-                _pad_with_zeros(avg_pool2d),
-            ),
-            *_hints(avg_pool2d),
+
+# --- 02.3 avg_pool2d -----------------------------------------------------------
+
+AVG_POOL2D = coding(
+    "02.3",
+    "Average pooling from scratch",
+    3,
+    reference=avg_pool2d,
+    cases=_pooling_cases,
+    hints=(
+        Hint(
+            "With 'same' padding, Keras averages over the real cells of each window only: "
+            "divide by how many input cells the window covers, not by the window's area.",
+            _pad_with_zeros(avg_pool2d),
         ),
-    )
+        *_hints(avg_pool2d),
+    ),
 )
 
-register(Exercise(id="02.4", notebook=NOTEBOOK_02, title="Choosing how to downsample", points=2))
+
+# --- 02.4 written answer ------------------------------------------------------------------
+
+CHOOSING_DOWNSAMPLING = written("02.4", "Choosing how to downsample", 2)
+
+
+EXERCISES = (POOL_OUTPUT_SIZE, MAX_POOL2D, AVG_POOL2D, CHOOSING_DOWNSAMPLING)

@@ -8,9 +8,9 @@ student should know about the run, such as interrupted cells.
 
 import re
 
-from coursekit.grading import handin
-from coursekit.grading.build import CHECK_CALL
-from coursekit.grading.execution import cell_name
+from coursekit.grading.autograde import protocol
+from coursekit.grading.autograde.execution import cell_name
+from coursekit.grading.layout import role
 from coursekit.grading.registry import exercises
 
 _NOTEBOOK_NAME = re.compile(r"(\d\d_[a-z0-9_]+?)(?:[-.]|$)")
@@ -34,7 +34,7 @@ def restore_check_cells(notebook, graded, folder):
             cells = [nbformat.v4.new_code_cell()]
             notebook.cells.insert(_insertion_point(notebook, exercise), cells[0])
         for cell in cells:
-            cell.cell_type, cell.source = "code", handin.cell_source(exercise, folder)
+            cell.cell_type, cell.source = "code", protocol.hand_in_cell(exercise, folder)
             cell.metadata = {"coursekit": {"exercise": exercise.id, "role": "check"}}
             if added:
                 cell.metadata["coursekit"]["added"] = True
@@ -90,12 +90,3 @@ def notebook_name(notebook, path):
             return known[exercise_id].notebook
     match = _NOTEBOOK_NAME.match(path.stem)
     return match.group(1) if match else None
-
-
-def role(cell):
-    """`(role, exercise id)` from the cell's metadata, or from a bare check call."""
-    tag = cell.get("metadata", {}).get("coursekit", {})
-    if tag.get("role"):
-        return tag.get("role"), tag.get("exercise")
-    match = CHECK_CALL.match(cell.get("source", "").strip()) if cell.cell_type == "code" else None
-    return ("check", match.group(1)) if match else (None, None)

@@ -11,7 +11,7 @@ import dataclasses
 import pathlib
 import subprocess
 
-from coursekit.grading.limits import INTERRUPT_GRACE, Guard
+from coursekit.grading.autograde.limits import INTERRUPT_GRACE, Guard
 
 _WHY = {
     "memory": "it used more than the {memory_mb} MB memory cap",

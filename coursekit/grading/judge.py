@@ -1,4 +1,8 @@
-"""Runs an exercise's test cases on a student's function and collects the outcome."""
+"""Judging: run an exercise's test cases on a student's function and compare with the reference.
+
+`run_check` does both in one process (a notebook's check cell). The grader splits
+them: `call_cases` runs where the student's code runs, `judge` where it cannot reach.
+"""
 
 import copy
 import dataclasses
@@ -11,9 +15,10 @@ import numpy as np
 from coursekit.grading.compare import describe, mismatch
 from coursekit.grading.plain import dumps, loads
 from coursekit.grading.registry import get_exercise
+from coursekit.grading.source import source_line
+from coursekit.grading.status import Status
 from coursekit.grading.tripwire import ReferenceTrap, resolve, trap_targets
 
-PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 # Tracebacks are reported at the deepest frame outside coursekit and the libraries.
 _LIBRARY_DIRS = tuple(
     os.path.abspath(path)
@@ -41,19 +46,19 @@ class CheckResult:
 
     Attributes:
         exercise: the `Exercise` checked.
-        status: `"passed"`, `"failed"` or `"not attempted"`.
+        status: `Status.PASSED`, `Status.FAILED` or `Status.NOT_ATTEMPTED`.
         cases: a `CaseResult` per test case that ran.
         problem: a reason the function could not be tested at all, if any.
     """
 
     exercise: object
-    status: str
+    status: Status
     cases: tuple = ()
     problem: str = ""
 
     @property
     def passed(self):
-        return self.status == PASSED
+        return self.status is Status.PASSED
 
     @property
     def score(self):
@@ -67,7 +72,7 @@ class CheckResult:
     def messages(self):
         """One line per finding: the summary first, then each failed case."""
         passed = sum(case.passed for case in self.cases)
-        if self.status == NOT_ATTEMPTED:
+        if self.status is Status.NOT_ATTEMPTED:
             summary = (
                 f"Exercise {self.exercise.number} is not attempted yet: replace "
                 "`raise NotImplementedError` with your code, run that cell, then this one."
@@ -114,7 +119,7 @@ def run_check(exercise_id, candidate):
     Example:
 
     >>> from coursekit.arithmetic import receptive_field
-    >>> run_check("01.5", receptive_field).status  # the reference itself is refused
+    >>> run_check("01.5", receptive_field).status.value  # the reference itself is refused
     'failed'
     >>> result = run_check("01.5", lambda layers: 1 + 2 * len(layers))
     >>> result.passed, result.score, result.max_score
@@ -126,7 +131,7 @@ def run_check(exercise_id, candidate):
     if not callable(candidate):
         return CheckResult(
             exercise,
-            FAILED,
+            Status.FAILED,
             problem=f"Pass your function `{exercise.target}` to check(), "
             f"not {describe(candidate)}.",
         )
@@ -136,7 +141,7 @@ def run_check(exercise_id, candidate):
     return judge(exercise, cases, outcomes, called_reference=trap.triggered)
 
 
-def call_cases(candidate, cases, reduce, on_outcome=None):
+def call_cases(candidate, cases, reduce, on_outcome=None, sources=None):
     """Calls the student's function on each case; stops early if it is not attempted.
 
     Args:
@@ -144,13 +149,15 @@ def call_cases(candidate, cases, reduce, on_outcome=None):
         cases: the `Case`s to call it with.
         reduce: turns a returned value into what the comparison sees.
         on_outcome: called with each `Outcome` as soon as it is known.
+        sources: the function's source lines from `coursekit.grading.source.collect_sources`,
+            for a function that came from another process; `None` reads them from `linecache`.
 
     Returns:
         A list of `Outcome`s, one per case called.
     """
     outcomes = []
     for case in cases:
-        outcome = _call(candidate, case, reduce)
+        outcome = _call(candidate, case, reduce, sources)
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
@@ -173,9 +180,9 @@ def judge(exercise, cases, outcomes, called_reference=False, hidden=()):
         A `CheckResult`.
     """
     if called_reference:
-        return CheckResult(exercise, FAILED, problem=_calls_reference_problem(exercise))
+        return CheckResult(exercise, Status.FAILED, problem=_calls_reference_problem(exercise))
     if outcomes and outcomes[0].not_implemented:
-        return CheckResult(exercise, NOT_ATTEMPTED)
+        return CheckResult(exercise, Status.NOT_ATTEMPTED)
     results = []
     for index, (case, outcome) in enumerate(zip(cases, outcomes, strict=False)):
         result = _judge_case(exercise, case, outcome)
@@ -183,7 +190,7 @@ def judge(exercise, cases, outcomes, called_reference=False, hidden=()):
             result = _conceal(result, case_name(cases, hidden, index), outcome)
         results.append(result)
     passed = len(results) == len(cases) and all(result.passed for result in results)
-    return CheckResult(exercise, PASSED if passed else FAILED, tuple(results))
+    return CheckResult(exercise, Status.PASSED if passed else Status.FAILED, tuple(results))
 
 
 def case_name(cases, hidden, index):
@@ -193,14 +200,14 @@ def case_name(cases, hidden, index):
     return cases[index].description
 
 
-def _call(candidate, case, reduce):
+def _call(candidate, case, reduce, sources):
     args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
     try:
         got = candidate(*args, **kwargs)
     except NotImplementedError:
         return Outcome(not_implemented=True)
     except (Exception, SystemExit) as error:
-        return Outcome(error=_describe_error(error))
+        return Outcome(error=_describe_error(error, sources))
     changed = not _same_values((args, kwargs), (case.args, case.kwargs))
     return Outcome(value=reduce(got), changed_inputs=changed)
 
@@ -268,16 +275,16 @@ def _same_values(a, b):
     return a == b
 
 
-def _describe_error(error):
+def _describe_error(error, sources=None):
     """Names the error and the line of student code it came from."""
     frames = [
-        frame
-        for frame in traceback.extract_tb(error.__traceback__)
-        if not os.path.abspath(frame.filename).startswith(_LIBRARY_DIRS)
+        (frame.f_code, lineno)
+        for frame, lineno in traceback.walk_tb(error.__traceback__)
+        if not os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_DIRS)
     ]
     where = ""
     if frames:
-        frame = frames[-1]
-        code = (frame.line or "").strip()
-        where = f" (in `{frame.name}`, line {frame.lineno}" + (f": `{code}`)" if code else ")")
+        code, lineno = frames[-1]
+        line = source_line(code, lineno, sources)
+        where = f" (in `{code.co_name}`, line {lineno}" + (f": `{line}`)" if line else ")")
     return f"raised {type(error).__name__}: {error}{where}."

@@ -12,8 +12,6 @@ import json
 import pathlib
 import re
 
-_MARKS = {"passed": "✔", "hand-graded": "✎", "not attempted": "✎"}
-
 
 @dataclasses.dataclass
 class StudentRecord:
@@ -65,9 +63,7 @@ def write_csv(results, out):
         writer = csv.writer(handle)
         writer.writerow(["student", "submissions", *columns, "total", "max", "problems"])
         for record in records:
-            scores = {
-                item.exercise.id: item.score for result in record.results for item in result.scores
-            }
+            scores = {item.id: item.score for result in record.results for item in result.scores}
             writer.writerow(
                 [
                     record.student,
@@ -118,27 +114,20 @@ def feedback_markdown(record):
     for result in record.results:
         lines += ["", f"## {result.notebook} ({result.path.name})"]
         for item in result.scores:
-            exercise = item.exercise
-            mark = status_mark(item.status)
             points = (
-                f"{exercise.points} points, graded by hand"
+                f"{item.points} points, graded by hand"
                 if item.score is None
-                else f"{item.score}/{exercise.points} points, {item.status}"
+                else f"{item.score}/{item.points} points, {item.status}"
             )
             lines += [
                 "",
-                f"### {mark} Exercise {exercise.number} – {exercise.title} ({points})",
+                f"### {item.status.mark} Exercise {item.number} – {item.title} ({points})",
                 "",
             ]
             summary, *details = item.messages or ("",)
             lines.append(summary)
             lines += [f"- {detail}" for detail in details]
     return "\n".join(lines) + "\n"
-
-
-def status_mark(status):
-    """✔ for a passed exercise, ✎ for one graded by hand or not attempted, else ✘."""
-    return _MARKS.get(status, "✘")
 
 
 def _student_json(record):
@@ -155,11 +144,11 @@ def _student_json(record):
                 "notes": list(result.notes),
                 "exercises": [
                     {
-                        "id": item.exercise.id,
-                        "title": item.exercise.title,
-                        "points": item.exercise.points,
+                        "id": item.id,
+                        "title": item.title,
+                        "points": item.points,
                         "score": item.score,
-                        "status": item.status,
+                        "status": item.status.value,
                         "messages": list(item.messages),
                     }
                     for item in result.scores
@@ -176,7 +165,7 @@ def _problems(result):
 
 def _exercise_ids(results):
     return sorted(
-        {item.exercise.id for result in results for item in result.scores},
+        {item.id for result in results for item in result.scores},
         key=lambda exercise_id: tuple(int(part) for part in exercise_id.split(".")),
     )
 

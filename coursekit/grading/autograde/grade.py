@@ -2,14 +2,15 @@
 
 For each submission:
 
-1. Every check cell is replaced by the instructor's hand-in cell (also where a
-   student edited, emptied or deleted it): it only saves the student's function
-   (`coursekit.grading.submission`, `coursekit.grading.handin`).
-2. The notebook runs top to bottom in its own kernel with `COURSEKIT_GRADING=1`,
-   a per-cell time limit and a memory cap (`coursekit.grading.execution`).
-3. Each saved function is tested in a fresh process under the same limits, and the
-   verdict is computed in the grader from plain-data answers
-   (`coursekit.grading.isolation`), so code in the notebook cannot change a score.
+1. `submission`: every check cell is replaced by the instructor's hand-in cell (also
+   where a student edited, emptied or deleted it); it only saves the student's
+   function (`protocol.hand_in`).
+2. `execution`: the notebook runs top to bottom in its own kernel with
+   `COURSEKIT_GRADING=1`, a per-cell time limit and a memory cap (`limits`).
+3. `checker`: each saved function is tested in a fresh process (`evaluator`) under
+   the same limits, and the verdict is computed in the grader from plain-data
+   answers, so code in the notebook cannot change a score.
+4. `outputs`: the CSV, the JSON and one feedback file per student.
 
 Written answers are listed for hand grading. A broken submission never stops the
 batch; its feedback says what went wrong.
@@ -23,26 +24,44 @@ import os
 import pathlib
 import tempfile
 
-from coursekit.grading import handin, outputs, submission
-from coursekit.grading.execution import cell_name, execute
-from coursekit.grading.hidden import HiddenTests
-from coursekit.grading.isolation import check_hand_in
-from coursekit.grading.limits import Limits
-from coursekit.grading.registry import exercises
+from coursekit.grading.autograde import outputs, protocol, submission
+from coursekit.grading.autograde.checker import check_hand_in
+from coursekit.grading.autograde.execution import cell_name, execute
+from coursekit.grading.autograde.hidden import NO_HIDDEN_TESTS, HiddenTests
+from coursekit.grading.autograde.limits import Limits
+from coursekit.grading.status import Status
 
 
 @dataclasses.dataclass(frozen=True)
 class ExerciseScore:
-    """One exercise of one submission. `score` is `None` for hand-graded answers."""
+    """One exercise of one submission, as plain data.
 
-    exercise: object
+    Attributes:
+        id, title, points, kind: the exercise's (see `coursekit.grading.Exercise`).
+        score: the points given; `None` for an answer graded by hand.
+        status: a `Status`.
+        messages: the summary, then one line per failed case.
+    """
+
+    id: str
+    title: str
+    points: int
+    kind: str
     score: int | None
-    status: str
+    status: Status
     messages: tuple = ()
 
+    @classmethod
+    def of(cls, exercise, score, status, messages):
+        return cls(
+            exercise.id, exercise.title, exercise.points, exercise.kind, score, status, messages
+        )
+
     @property
-    def message(self):
-        return "\n".join(self.messages)
+    def number(self):
+        """The number shown in headings, e.g. `"1.2"` for id `"01.2"`."""
+        notebook, exercise = self.id.split(".")
+        return f"{int(notebook)}.{exercise}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,7 +90,7 @@ class SubmissionResult:
 
     @property
     def auto_max(self):
-        return sum(item.exercise.points for item in self.scores if item.exercise.kind == "code")
+        return sum(item.points for item in self.scores if item.kind == "code")
 
 
 def collect_submissions(inputs):
@@ -94,7 +113,7 @@ def collect_submissions(inputs):
     return found
 
 
-def grade_submission(path, limits=None, profile="fast", student=None):
+def grade_submission(path, limits=None, profile="fast", student=None, hidden=NO_HIDDEN_TESTS):
     """Executes one submission in a fresh kernel and scores each exercise.
 
     Args:
@@ -102,6 +121,7 @@ def grade_submission(path, limits=None, profile="fast", student=None):
         limits: the per-cell time limit and memory cap (default: `Limits()`).
         profile: the coursekit profile the notebook runs with.
         student: the name in the results (default: the file's stem).
+        hidden: the `HiddenTests` to add (default: none).
 
     Returns:
         A `SubmissionResult`; it never raises for a broken submission.
@@ -117,7 +137,7 @@ def grade_submission(path, limits=None, profile="fast", student=None):
     except Exception as error:
         return SubmissionResult(path, student, None, error=f"not a readable notebook ({error})")
     name = submission.notebook_name(notebook, path)
-    graded = exercises(name) if name else []
+    graded = hidden.exercises_for(name) if name else []
     if not graded:
         return SubmissionResult(
             path, student, name, error="no coursekit exercises found in this notebook"
@@ -132,9 +152,11 @@ def grade_submission(path, limits=None, profile="fast", student=None):
             position = submission.position(notebook, checks.get(exercise.id))
             reached = stop is None or (stop.cell is not None and stop.cell > position)
             if exercise.kind == "code" and not reached and not _handed_in(folder, exercise):
-                scores.append(ExerciseScore(exercise, 0, "not run", (f"Not graded: {stopped}.",)))
+                message = (f"Not graded: {stopped}.",)
+                scores.append(ExerciseScore.of(exercise, 0, Status.NOT_RUN, message))
                 continue
-            scores.append(_score(exercise, notebook, position, folder, limits, path.parent, env))
+            run = _Run(notebook, folder, limits, path.parent, env, hidden)
+            scores.append(_score(exercise, position, run))
     return SubmissionResult(
         path, student, name, tuple(scores), stopped, submission.notes(notebook, limits)
     )
@@ -159,7 +181,8 @@ def grade(
         limits: the per-cell time limit and memory cap (default: `Limits()`).
         profile: the coursekit profile notebooks run with.
         jobs: how many submissions are graded at once, each in its own process.
-        hidden_tests: a hidden-tests file (see `coursekit.grading.hidden`), or `None`.
+        hidden_tests: a hidden-tests file (see `coursekit.grading.autograde.hidden`), or
+            `None`.
         feedback: the folder for one Markdown file per student
             (default: `feedback/` next to `out`).
         json_out: the JSON file with every check's messages (default: `out` with `.json`).
@@ -171,20 +194,16 @@ def grade(
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1. Received: jobs={jobs}")
     limits = limits or Limits()
+    hidden = NO_HIDDEN_TESTS if hidden_tests is None else HiddenTests.load(hidden_tests)
     found = collect_submissions(submissions)
-    tasks = [(path, limits, profile, student) for student, path in found]
+    tasks = [(path, limits, profile, student, hidden) for student, path in found]
     with contextlib.ExitStack() as stack:
-        if hidden_tests is not None:
-            stack.enter_context(HiddenTests(hidden_tests))
         if jobs == 1 or len(tasks) < 2:
             graded = map(_grade_task, tasks)
         else:
             pool = stack.enter_context(
                 concurrent.futures.ProcessPoolExecutor(
-                    max_workers=jobs,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_worker,
-                    initargs=(hidden_tests,),
+                    max_workers=jobs, mp_context=multiprocessing.get_context("spawn")
                 )
             )
             graded = pool.map(_grade_task, tasks)
@@ -204,9 +223,7 @@ def summary_line(result):
     """One line per submission: points and a mark per exercise."""
     if result.error and not result.scores:
         return f"{result.student} ({result.path.name}): not graded: {result.error}"
-    marks = " ".join(
-        f"{item.exercise.id}{outputs.status_mark(item.status)}" for item in result.scores
-    )
+    marks = " ".join(f"{item.id}{item.status.mark}" for item in result.scores)
     problem = f" ({result.error})" if result.error else ""
     return (
         f"{result.student} ({result.path.name}): {result.auto_score}/{result.auto_max} points"
@@ -214,31 +231,45 @@ def summary_line(result):
     )
 
 
-def _start_worker(hidden_tests):
-    if hidden_tests is not None:
-        HiddenTests(hidden_tests)  # kept for the life of the worker process
-
-
 def _grade_task(task):
-    path, limits, profile, student = task
+    path, limits, profile, student, hidden = task
     try:
-        return grade_submission(path, limits, profile, student)
+        return grade_submission(path, limits, profile, student, hidden)
     except Exception as error:  # a grader bug must not cost the rest of the batch
         return SubmissionResult(
             pathlib.Path(path), student, None, error=f"grading failed: {error!r}"
         )
 
 
-def _score(exercise, notebook, position, folder, limits, cwd, env):
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    """One submission's executed notebook and what scoring its exercises needs."""
+
+    notebook: object
+    folder: str
+    limits: Limits
+    cwd: pathlib.Path
+    env: dict
+    hidden: HiddenTests
+
+
+def _score(exercise, position, run):
     if exercise.kind == "written":
-        return ExerciseScore(exercise, None, "hand-graded", ("Graded by hand.",))
-    if _handed_in(folder, exercise):
+        return ExerciseScore.of(exercise, None, Status.HAND_GRADED, ("Graded by hand.",))
+    if _handed_in(run.folder, exercise):
+        saved = protocol.hand_in_path(run.folder, exercise.id)
         try:
-            saved = handin.path_for(folder, exercise.id)
-            result = check_hand_in(exercise, saved, limits, cwd, env)
+            result = check_hand_in(exercise, saved, run.limits, run.cwd, run.env, run.hidden)
         except Exception as error:
-            return ExerciseScore(exercise, 0, "error", (f"The check itself failed: {error!r}",))
-        return ExerciseScore(exercise, result.score, result.status, tuple(result.messages))
+            message = (f"The check itself failed: {error!r}",)
+            return ExerciseScore.of(exercise, 0, Status.ERROR, message)
+        return ExerciseScore.of(exercise, result.score, result.status, tuple(result.messages))
+    message = _missing_hand_in(exercise, run.notebook, position)
+    return ExerciseScore.of(exercise, 0, Status.FAILED, (message,))
+
+
+def _missing_hand_in(exercise, notebook, position):
+    """Why an exercise's check cell ran without handing in a function."""
     errors = [
         output
         for output in notebook.cells[position].get("outputs", [])
@@ -246,21 +277,19 @@ def _score(exercise, notebook, position, folder, limits, cwd, env):
     ]
     added = notebook.cells[position].metadata["coursekit"].get("added", False)
     if errors and errors[0]["ename"] == "NameError" and added:
-        message = (
+        return (
             f"`{exercise.target}` is not defined in the notebook: write it in the exercise's cell."
         )
-    elif errors and errors[0]["ename"] == "NameError":
-        message = (
+    if errors and errors[0]["ename"] == "NameError":
+        return (
             f"`{exercise.target}` was not defined when its check cell "
             f"({cell_name(notebook, position, first_line=False)}) ran: define it in the "
             "exercise's cell above the check (the notebook runs from top to bottom)."
         )
-    elif errors:
-        message = f"The check cell failed: {errors[0]['ename']}: {errors[0]['evalue']}".strip()
-    else:
-        message = "The check cell did not run."
-    return ExerciseScore(exercise, 0, "failed", (message,))
+    if errors:
+        return f"The check cell failed: {errors[0]['ename']}: {errors[0]['evalue']}".strip()
+    return "The check cell did not run."
 
 
 def _handed_in(folder, exercise):
-    return handin.path_for(folder, exercise.id).exists()
+    return protocol.hand_in_path(folder, exercise.id).exists()
