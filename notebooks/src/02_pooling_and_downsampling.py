@@ -47,6 +47,11 @@ from coursekit.scratch.windows import extract_windows, padding_amounts, scatter_
 rng = np.random.default_rng(0)
 
 # %% [markdown]
+# **Your functions and the course's.** Each exercise asks for a function that the course
+# also provides, in `coursekit.arithmetic` or `coursekit.scratch`. The cells after an
+# exercise use the course's version, not yours, so *Run All* works while an exercise is
+# still blank, and a slip in your answer does not spread to later cells.
+#
 # ## 1. Why downsample?
 #
 # A convolutional layer does the same work at every output position, so its cost grows
