@@ -542,7 +542,7 @@ initialisers = {
     "Glorot normal": lambda seed: keras.initializers.GlorotNormal(seed=seed),
     "He normal": lambda seed: keras.initializers.HeNormal(seed=seed),
 }
-figure, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+figure, axes = plt.subplots(1, 2, figsize=(8.4, 3.2))
 for axis, (activation_name, activation) in zip(
     axes, [("tanh", np.tanh), ("ReLU", relu)], strict=True
 ):
@@ -716,7 +716,7 @@ for problem, (function, *_, steps) in problems.items():
     for name, points in paths[problem].items():
         print(f"  {name:<26} {function(points[-1]):.2e}")
 
-figure, axes = plt.subplots(2, 2, figsize=(11, 7.5))
+figure, axes = plt.subplots(2, 2, figsize=(plotting.NOTEBOOK_WIDTH, 6.4))
 grids = {"valley": ((-5, 1.5), (-1.5, 1.5)), "Rosenbrock": ((-2, 2), (-1, 3))}
 for column, (problem, (function, _, start, _)) in enumerate(problems.items()):
     (x_low, x_high), (y_low, y_high) = grids[problem]
@@ -858,7 +858,7 @@ def noisy_valley_gradient(seed):
     return lambda w: valley_gradient(w) + noise.normal(0.0, 3.0, size=2)
 
 
-figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
+figure, (left, right) = plt.subplots(1, 2, figsize=(plotting.NOTEBOOK_WIDTH, 3.2))
 final_losses = {}
 for name, rates in schedules.items():
     points = descend(sgd(rates), noisy_valley_gradient(seed=4), (-4.5, 1.0), decay_steps)
@@ -889,7 +889,7 @@ assert (
 # take minutes to show: the next cell trains the CNN from the same initial weights with
 # each optimiser, at its usual learning rate, in the `default` and `full` profiles (it
 # is skipped in `fast`, where three epochs on a thousand images cannot separate them).
-# Each run prints one line per epoch.
+# Each run reports on one status line, updated after every epoch.
 
 # %%
 EXPERIMENT_EPOCHS = {"fast": 3, "default": 10, "full": 10}[profile.name]
@@ -900,39 +900,47 @@ validation = (centre_crop(x_val), y_val)
 def experiment(optimizer, **fit_options):
     """Trains a fresh network (the same initial weights every time) and returns its history."""
     keras.utils.set_random_seed(1)
-    fit_options = {"epochs": EXPERIMENT_EPOCHS, "patience": None, "progress": "log", **fit_options}
+    fit_options = {
+        "epochs": EXPERIMENT_EPOCHS,
+        "patience": None,
+        "progress": "none",
+        "callbacks": [training.RunStatus()],  # one status line per run
+        **fit_options,
+    }
     history = training.fit(
         build_cnn(optimizer), (x_experiment, y_experiment), validation, profile, **fit_options
     )
     return history.history
 
 
-if profile.name == "fast":
-    print("skipped in the fast profile: run with COURSEKIT_PROFILE=default to compare")
-else:
-    optimiser_runs = {}
-    for name, optimizer in [
-        ("SGD", keras.optimizers.SGD(0.01)),
-        ("SGD + momentum 0.9", keras.optimizers.SGD(0.01, momentum=0.9)),
-        ("RMSprop", keras.optimizers.RMSprop(0.001)),
-        ("Adam", keras.optimizers.Adam(0.001)),
-    ]:
-        print(f"--- {name}")
-        optimiser_runs[name] = experiment(optimizer)
-    figure, axes = plt.subplots(1, 2, figsize=(9.5, 3.4))
-    for axis, metric in zip(axes, ["loss", "val_loss"], strict=True):
-        for name, run in optimiser_runs.items():
+def plot_runs(runs, caption, metrics=("loss", "val_loss")):
+    """One panel per metric, one line per run."""
+    figure, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.2))
+    for axis, metric in zip(axes, metrics, strict=True):
+        for name, run in runs.items():
             axis.plot(range(1, len(run[metric]) + 1), run[metric], "-o", markersize=3, label=name)
-        axis.set(xlabel="epoch", title=metric)
+        axis.set(xlabel="epoch", title=plotting.metric_label(metric))
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].legend(fontsize=8)
     figure.tight_layout()
-    plotting.add_caption(
-        figure,
+    plotting.add_caption(figure, caption)
+    plt.show()
+
+
+if profile.name == "fast":
+    print("skipped in the fast profile: run with COURSEKIT_PROFILE=default to compare")
+else:
+    optimiser_runs = {
+        "SGD": experiment(keras.optimizers.SGD(0.01)),
+        "SGD + momentum 0.9": experiment(keras.optimizers.SGD(0.01, momentum=0.9)),
+        "RMSprop": experiment(keras.optimizers.RMSprop(0.001)),
+        "Adam": experiment(keras.optimizers.Adam(0.001)),
+    }
+    plot_runs(
+        optimiser_runs,
         "The same network from the same start with each optimiser: training loss (left) and "
         "validation loss (right) per epoch.",
     )
-    plt.show()
     for name, run in optimiser_runs.items():
         print(
             f"{name:>20}: final training loss {run['loss'][-1]:.3f}, validation {run['val_loss'][-1]:.3f}"
@@ -1049,7 +1057,6 @@ print("a class with weight 1:", bool(np.any(np.isclose(class_weights, 1.0))))
 
 
 def imbalance_run(class_weight=None):
-    print("--- with median-frequency weights" if class_weight else "--- without weights")
     keras.utils.set_random_seed(2)
     history = training.fit(
         build_cnn(),
@@ -1058,7 +1065,10 @@ def imbalance_run(class_weight=None):
         profile,
         epochs=EXPERIMENT_EPOCHS,
         patience=None,
-        progress="log",  # one line per epoch
+        progress="none",
+        callbacks=[
+            training.RunStatus("median-frequency weights" if class_weight else "no weights")
+        ],
         class_weight=class_weight,
     )
     predicted = history.model.predict(centre_crop(x_test), verbose=0).argmax(axis=1)
@@ -1078,7 +1088,7 @@ for offset, (name, values) in zip([-0.2, 0.2], recall.items(), strict=True):
 axis.axvspan(rare_classes[0] - 0.5, num_classes - 0.5, color="grey", alpha=0.15)
 axis.set(xticks=range(num_classes), xlabel="class", ylabel="test recall", ylim=(0, 1.05))
 axis.set_xticklabels(class_names, rotation=45 if num_classes > 5 else 0)
-axis.legend(fontsize=8)
+axis.legend(fontsize=8, ncols=2, loc="lower center", bbox_to_anchor=(0.5, 1.0))  # above the bars
 plotting.add_caption(
     figure, "Recall per class after training on the imbalanced set (rare classes shaded)."
 )

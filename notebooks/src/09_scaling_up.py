@@ -149,8 +149,8 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self.started)
 
 
-def timed_fit(**fit_options):
-    """Trains a fresh model for two epochs, one line per epoch.
+def timed_fit(label, **fit_options):
+    """Trains a fresh model for two epochs, reported on one status line.
 
     Returns the history and the training images per second of the second epoch.
     """
@@ -161,8 +161,8 @@ def timed_fit(**fit_options):
         (x_train, y_train),
         profile=profile,
         epochs=2,
-        progress="log",
-        callbacks=[timer],
+        progress="none",
+        callbacks=[timer, training.RunStatus(label)],
         **fit_options,
     )
     return history, len(x_train) / timer.seconds[1]
@@ -172,7 +172,9 @@ logical_cpus = len(tf.config.list_logical_devices("CPU"))
 devices = None if len(gpus) >= 2 else ["/cpu:0", "/cpu:1"][:logical_cpus]
 strategy = tf.distribute.MirroredStrategy(devices)
 replicas = strategy.num_replicas_in_sync
-history, mirrored_speed = timed_fit(strategy=strategy, mixed_precision=False, jit_compile=False)
+history, mirrored_speed = timed_fit(
+    f"{replicas} replicas", strategy=strategy, mixed_precision=False, jit_compile=False
+)
 global_batch = profile.batch_size * replicas
 steps = history.params["steps"]
 print(
@@ -249,8 +251,7 @@ settings = {"one device, float32": {"mixed_precision": False, "jit_compile": Fal
 if gpu_names():
     settings["one device, mixed precision + XLA"] = {"mixed_precision": True, "jit_compile": True}
 for name, options in settings.items():
-    print(f"--- {name}")
-    throughput[name] = timed_fit(**options)[1]
+    throughput[name] = timed_fit(name, **options)[1]
 
 figure, axis = plt.subplots(figsize=(6, 0.6 + 0.5 * len(throughput)))
 axis.barh(list(throughput), list(throughput.values()), color="C0")
