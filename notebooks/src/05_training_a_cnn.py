@@ -783,8 +783,10 @@ assert valley(rate_runs[0.035][-1]) < valley(rate_runs[0.005][-1])
 # **learning-rate range test** (Smith, 2017) measures instead: train for a hundred steps
 # or so while the learning rate grows exponentially, from far too small to far too
 # large, and record the loss of every batch. The loss first barely moves, then falls
-# quickly, then rises again (or blows up) once the steps are too large. A good learning
-# rate sits where it falls fastest, often about a tenth of the rate at which it is lowest.
+# quickly, then rises again (or blows up) once the steps are too large. Good learning
+# rates lie in the band where it falls. Two rules of thumb pick one: the rate where the
+# loss falls fastest, or, more cautiously, a tenth of the rate where it is lowest. They
+# need not agree; between them is a sensible range to try.
 
 # %%
 keras.utils.set_random_seed(3)
@@ -807,12 +809,13 @@ steepest = range_rates[2 + int(np.argmin(np.diff(smoothed)))]
 lowest = range_rates[2 + int(np.argmin(smoothed))]
 print(
     f"{len(range_losses)} steps; loss falls fastest near η = {steepest:.3g} and is lowest "
-    f"near η = {lowest:.3g}, so try η ≈ {lowest / 10:.2g}"
+    f"near η = {lowest:.3g}: try η from {lowest / 10:.2g} (a tenth of that) to {steepest:.2g}"
 )
 
 figure, axis = plt.subplots(figsize=(6, 3.4))
 axis.semilogx(range_rates[: len(range_losses)], range_losses, ".", color="0.6", label="batch loss")
 axis.semilogx(range_rates[2 : 2 + len(smoothed)], smoothed, label="mean of 5 batches")
+axis.axvline(steepest, color="C2", linestyle=":", label="steepest fall")
 axis.axvline(lowest / 10, color="C3", linestyle="--", label="a tenth of the lowest")
 axis.set(xlabel="learning rate (growing every step)", ylabel="training loss")
 axis.legend(fontsize=8)
