@@ -903,9 +903,10 @@ for shape in [(6, 8), (2, 5, 5, 3)]:
 # `RandomCrop` is different, and it is not a centre crop at inference: its
 # documentation says it then takes the largest window with the target's aspect ratio
 # and *resizes* it to the target size, which scales the whole image down instead of
-# cutting out its centre (and some Keras versions return the image uncropped). For a
-# centre crop at test time, use `keras.layers.CenterCrop`, which crops the same window
-# in training and at inference.
+# cutting out its centre, and some Keras 3 releases return the image uncropped instead
+# (the cell below prints what the installed one does). For a centre crop at test time,
+# use `keras.layers.CenterCrop`, which crops the same window in training and at
+# inference.
 
 # %%
 cat = photos["chelsea"]
@@ -938,7 +939,12 @@ top, left = (cat.shape[0] - 240) // 2, (cat.shape[1] - 360) // 2
 assert np.allclose(centre, cat[top : top + 240, left : left + 360])
 at_inference = keras.ops.convert_to_numpy(augment.layers[0](cat[np.newaxis], training=False))
 print(f"photo {cat.shape}: CenterCrop gives the centre {centre.shape}")
-print(f"RandomCrop(240, 360) with training=False returns shape {at_inference.shape[1:]} here")
+is_centre = at_inference.shape[1:] == centre.shape and np.allclose(at_inference[0], centre)
+print(
+    f"RandomCrop(240, 360) with training=False returns shape {at_inference.shape[1:]} here; "
+    f"the centre crop: {is_centre}"
+)
+assert not is_centre
 
 # %% [markdown]
 # **Not every transformation is harmless.** An augmentation must keep the label true and
