@@ -39,7 +39,7 @@ profile = coursekit.setup(seed=0)
 # | 04 | [Regularisation](04_regularisation.ipynb) | bias and variance; L1/L2 penalties and sparse vs small weights; inverted dropout; early stopping as Keras does it; batch normalisation in training and at inference, layer normalisation; data augmentation; five regularisers compared on a small CNN |
 # | 05 | [Training a CNN](05_training_a_cnn.ipynb) | an ImageNet-style pipeline: softmax and cross-entropy, mean image and per-channel mean, initialisation, SGD/momentum/RMSprop/Adam, learning-rate schedules, batch size, median-frequency class weights, top-1/top-5 error, confusion matrix, ten-crop test-time augmentation, ImageNet results and humans |
 # | 06 | CNN architectures *(in preparation)* | LeNet-5, AlexNet, VGG, GoogLeNet, ResNet, DenseNet, transfer learning |
-# | 07 | Object detection *(in preparation)* | boxes, IoU, NMS, anchors, the R-CNN family, YOLO, SSD, mAP |
+# | 07 | [Object detection](07_object_detection.ipynb) | box formats and IoU; non-maximum suppression; the R-CNN family (R-CNN, SPP-net, Fast and Faster R-CNN, Mask R-CNN) with RoI pooling and RoIAlign; anchors, box encoding and matching; YOLO and SSD; AP and mAP in the VOC, VOC2007 and COCO forms; a single-shot detector trained on generated shapes in the notebook |
 # | 08 | Semantic segmentation *(in preparation)* | FCN, upsampling, transposed convolution, U-Net, mIoU |
 #
 # The graded exercises of the available notebooks, straight from the course's registry:
