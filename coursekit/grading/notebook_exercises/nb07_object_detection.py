@@ -478,8 +478,9 @@ def _ap_fuzz(rng):
     for index in range(40):
         count = int(rng.integers(0, 25))
         hits = rng.random(count) < rng.uniform(0.1, 0.95)
-        num_ground_truth = int(hits.sum()) + int(_pick(rng, [0, 0, 1, 3, 10]))
-        num_ground_truth = max(num_ground_truth, 1)
+        num_ground_truth = max(int(hits.sum()) + int(_pick(rng, [0, 0, 1, 3, 10])), 1)
+        if index % 4 == 0:  # recalls of exactly k / 10, as the 11- and 101-point means meet
+            num_ground_truth = 10 * (num_ground_truth // 10 + 1)
         scores = rng.integers(0, _pick(rng, [4, 1000]), size=count) / 4
         method = _pick(rng, ["voc", "voc07", "coco"])
         cases.append(
