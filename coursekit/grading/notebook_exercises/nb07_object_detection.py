@@ -6,6 +6,7 @@ answers on the R-CNN family and YOLO.
 import numpy as np
 
 from coursekit.detection import average_precision, encode_boxes, iou, non_max_suppression
+from coursekit.grading.fuzz import pick
 from coursekit.grading.registry import Case, Hint, coding, written
 
 
@@ -20,10 +21,6 @@ def _boxes(rng, count, high=20.0, integer=False, degenerate=0.0):
     flat = rng.random(count) < degenerate
     boxes[flat, 2] = boxes[flat, 0]
     return boxes
-
-
-def _pick(rng, options):
-    return options[int(rng.integers(len(options)))]
 
 
 # --- 07.1 iou ---------------------------------------------------------------------
@@ -49,6 +46,10 @@ def _iou_cases():
         Case("boxes of zero area, against each other", (degenerate, degenerate)),
         Case("no boxes on one side", (np.zeros((0, 4)), others)),
         Case(
+            "boxes smaller than one pixel (unions below 1)",
+            (box / 8, np.array([[0.25, 0.0, 0.75, 0.5], [0.1, 0.1, 0.3, 0.2]])),
+        ),
+        Case(
             "8 x 6 boxes on an integer grid: many touch or coincide",
             (_boxes(rng, 8, 6, integer=True), _boxes(rng, 6, 6, integer=True)),
         ),
@@ -59,8 +60,8 @@ def _iou_fuzz(rng):
     cases = []
     for index in range(30):
         integer = rng.random() < 0.5
-        high = _pick(rng, [3.0, 10.0, 100.0])
-        degenerate = _pick(rng, [0.0, 0.0, 0.3])
+        high = pick(rng, [3.0, 10.0, 100.0])
+        degenerate = pick(rng, [0.0, 0.0, 0.3])
         sizes = rng.integers(0, 7, size=2)
         boxes_a = _boxes(rng, int(sizes[0]), high, integer, degenerate)
         boxes_b = _boxes(rng, int(sizes[1]), high, integer, degenerate)
@@ -93,8 +94,7 @@ def _iou_union_is_the_sum_of_areas(boxes_a, boxes_b):
     sides = np.clip(_intersection_sides(boxes_a, boxes_b), 0, None)
     intersection = sides[..., 0] * sides[..., 1]
     total = _areas(boxes_a)[:, None] + _areas(boxes_b)[None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return intersection / total
+    return np.divide(intersection, total, out=np.zeros_like(total), where=total != 0)
 
 
 def _iou_plus_one(boxes_a, boxes_b):
@@ -171,6 +171,11 @@ def _nms_cases():
             {"iou_threshold": 0.3},
         ),
         Case("at most 2 boxes", (cluster, cluster_scores), {"max_outputs": 2}),
+        Case(
+            "iou_threshold 1: nothing is suppressed, not even an identical box",
+            (np.concatenate([cluster, cluster[:2]]), np.r_[cluster_scores, 0.6, 0.5]),
+            {"iou_threshold": 1.0, "max_outputs": 5},
+        ),
         Case("at most 0 boxes", (cluster, cluster_scores), {"max_outputs": 0}),
         Case(
             "scores must exceed score_threshold: 0.5 is out at 0.5",
@@ -204,15 +209,15 @@ def _nms_fuzz(rng):
     cases = []
     for index in range(40):
         count = int(rng.integers(0, 16))
-        boxes = _boxes(rng, count, _pick(rng, [6.0, 15.0]), integer=rng.random() < 0.7)
-        scores = rng.integers(0, _pick(rng, [3, 8, 100]), size=count) / 8
+        boxes = _boxes(rng, count, pick(rng, [6.0, 15.0]), integer=rng.random() < 0.7)
+        scores = rng.integers(0, pick(rng, [3, 8, 100]), size=count) / 8
         kwargs = {}
         if rng.random() < 0.7:
-            kwargs["iou_threshold"] = _pick(rng, [0.0, 0.2, 0.25, 0.5, 0.6, 1.0])
+            kwargs["iou_threshold"] = pick(rng, [0.0, 0.2, 0.25, 0.5, 0.6, 1.0])
         if rng.random() < 0.4:
             kwargs["max_outputs"] = int(rng.integers(0, 5))
         if rng.random() < 0.4:
-            kwargs["score_threshold"] = _pick(rng, [0.0, 0.25, 0.5])
+            kwargs["score_threshold"] = pick(rng, [0.0, 0.25, 0.5])
         cases.append(Case(f"fuzz {index}: {count} boxes, {kwargs}", (boxes, scores), kwargs))
     return cases
 
@@ -339,7 +344,7 @@ def _encode_fuzz(rng):
     cases = []
     for index in range(25):
         count = int(rng.integers(1, 8))
-        high = _pick(rng, [5.0, 50.0, 500.0])
+        high = pick(rng, [5.0, 50.0, 500.0])
         boxes = _boxes(rng, count, high) + np.array([0, 0, 0.5, 0.5])
         anchors = _boxes(rng, count, high) + np.array([0, 0, 0.5, 0.5])
         if index % 4 == 0:
@@ -459,6 +464,10 @@ def _ap_cases():
             (np.array([0.9, 0.5, 0.5, 0.3]), np.array([True, False, True, True]), 3),
             {"method": "voc"},
         ),
+        Case(
+            "40 detections in any order with only 4 different scores: ties keep their order",
+            (rng.integers(0, 4, size=40) / 4 + 0.125, rng.random(40) < 0.5, 30),
+        ),
         Case("30 detections of 23 objects, all-point", (random_scores, random_hits, 23)),
         Case(
             "30 detections of 23 objects, 11-point",
@@ -478,11 +487,11 @@ def _ap_fuzz(rng):
     for index in range(40):
         count = int(rng.integers(0, 25))
         hits = rng.random(count) < rng.uniform(0.1, 0.95)
-        num_ground_truth = max(int(hits.sum()) + int(_pick(rng, [0, 0, 1, 3, 10])), 1)
+        num_ground_truth = max(int(hits.sum()) + int(pick(rng, [0, 0, 1, 3, 10])), 1)
         if index % 4 == 0:  # recalls of exactly k / 10, as the 11- and 101-point means meet
             num_ground_truth = 10 * (num_ground_truth // 10 + 1)
-        scores = rng.integers(0, _pick(rng, [4, 1000]), size=count) / 4
-        method = _pick(rng, ["voc", "voc07", "coco"])
+        scores = rng.integers(0, pick(rng, [4, 1000]), size=count) / 4
+        method = pick(rng, ["voc", "voc07", "coco"])
         cases.append(
             Case(
                 f"fuzz {index}: {count} detections, {num_ground_truth} objects, {method!r}",
