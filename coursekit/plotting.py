@@ -324,3 +324,64 @@ def plot_confusion_matrix(labels, predictions, class_names, ax=None, normalize=T
     if caption:
         add_caption(ax.figure, caption)
     return matrix
+
+
+BOX_COLOURS = ("tab:orange", "tab:cyan", "tab:pink", "tab:olive", "tab:purple", "tab:red")
+
+
+def draw_boxes(ax, boxes, labels=None, scores=None, class_names=None, color=None, linestyle="-"):
+    """Draws "xyxy" boxes on image axes, each with its class name and score if given.
+
+    Boxes are in continuous pixel coordinates (pixel `(row, col)` covers
+    `[col, col + 1) x [row, row + 1)`), while `imshow` centres pixel `col` on `x = col`,
+    so the rectangles are drawn half a pixel up and to the left.
+
+    Args:
+        ax: matplotlib axes showing an image.
+        boxes: array `(N, 4)` of `(x_min, y_min, x_max, y_max)`.
+        labels: class indices `(N,)`, or `None`.
+        scores: scores `(N,)` shown after the name, or `None`.
+        class_names: the name of each class index; without it the index is shown.
+        color: one colour for every box; by default each class has its own.
+        linestyle: e.g. `"--"` for ground truth under solid predictions.
+
+    Returns:
+        The list of rectangles drawn.
+
+    Example:
+
+    >>> figure, ax = plt.subplots()
+    >>> _ = ax.imshow(np.zeros((8, 8)))
+    >>> patches = draw_boxes(ax, [[1, 1, 4, 5]], labels=[0], scores=[0.9], class_names=["cat"])
+    >>> [float(value) for value in patches[0].get_xy()], ax.texts[-1].get_text()
+    ([0.5, 0.5], 'cat 0.90')
+    """
+    boxes = np.asarray(boxes, dtype=float).reshape(-1, 4)
+    drawn = []
+    for index, (x_min, y_min, x_max, y_max) in enumerate(boxes):
+        label = None if labels is None else int(labels[index])
+        colour = color or BOX_COLOURS[(label or 0) % len(BOX_COLOURS)]
+        rectangle = Rectangle(
+            (x_min - 0.5, y_min - 0.5),
+            x_max - x_min,
+            y_max - y_min,
+            fill=False,
+            edgecolor=colour,
+            linewidth=1.5,
+            linestyle=linestyle,
+        )
+        ax.add_patch(rectangle)
+        drawn.append(rectangle)
+        words = [] if label is None else [class_names[label] if class_names else str(label)]
+        if scores is not None:
+            words.append(f"{scores[index]:.2f}")
+        if words:
+            ax.text(
+                x_min - 0.5,
+                y_min - 1.0,
+                " ".join(words),
+                color="white",
+                fontsize=7,
+                bbox={"facecolor": colour, "alpha": 0.8, "pad": 1, "edgecolor": "none"},
+            )
+    return drawn

@@ -1,8 +1,14 @@
 """Datasets for the course: embedded ones that work offline, online ones with a cache,
-generated shapes with boxes and masks (`make_shapes`), preprocessing, input pipelines,
+generated shapes with boxes and masks (`make_shapes`), detection datasets (`load_detection`: the shapes or PASCAL VOC), preprocessing, input pipelines,
 and one entry point, `load(name, profile)`, that follows the run profile."""
 
 from coursekit.data.catalog import NAMES, cap_training_split, load
+from coursekit.data.detection import (
+    DETECTION_NAMES,
+    DetectionDataset,
+    DetectionSplit,
+    load_detection,
+)
 from coursekit.data.download import DataUnavailableError, cache_dir
 from coursekit.data.embedded import (
     Dataset,
@@ -16,21 +22,28 @@ from coursekit.data.online import load_cifar10, load_imagenette
 from coursekit.data.pipeline import make_array_dataset, make_tf_dataset, make_tf_datasets
 from coursekit.data.preprocessing import channel_mean, mean_image
 from coursekit.data.shapes import SHAPE_NAMES, ShapesDataset, make_shapes
+from coursekit.data.voc import VOC_CLASSES, load_voc
 
 __all__ = [
+    "DETECTION_NAMES",
     "NAMES",
     "SHAPE_NAMES",
+    "VOC_CLASSES",
     "DataUnavailableError",
     "Dataset",
+    "DetectionDataset",
+    "DetectionSplit",
     "ShapesDataset",
     "cache_dir",
     "cap_training_split",
     "channel_mean",
     "load",
     "load_cifar10",
+    "load_detection",
     "load_digits",
     "load_faces",
     "load_imagenette",
+    "load_voc",
     "make_array_dataset",
     "make_shapes",
     "make_tf_dataset",

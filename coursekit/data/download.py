@@ -25,17 +25,24 @@ ATTEMPTS = 2
 class DataUnavailableError(OSError):
     """An online dataset could be neither read from the cache nor downloaded.
 
-    Attributes:
+    Args:
         reason: one sentence saying what went wrong, without the advice.
+        fallback: the advice on what to use instead; by default the embedded digits.
+
+    Attributes:
+        reason: the `reason` given.
     """
 
-    def __init__(self, reason):
+    def __init__(self, reason, fallback=None):
         self.reason = reason
-        super().__init__(
-            f"{reason} Without a network connection, use the embedded data instead: "
-            "coursekit.data.load('digits', profile) (or the 'fast' profile, which "
-            "falls back to it automatically)."
-        )
+        super().__init__(f"{reason} {fallback or DEFAULT_FALLBACK}")
+
+
+DEFAULT_FALLBACK = (
+    "Without a network connection, use the embedded data instead: "
+    "coursekit.data.load('digits', profile) (or the 'fast' profile, which "
+    "falls back to it automatically)."
+)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,20 @@
+"""Keras models of the course, built with `keras.layers` and `keras.ops` only, so they run
+on every Keras backend. Importing this package imports Keras."""
+
+from coursekit.models.detection import (
+    DetectionLoss,
+    build_single_shot_detector,
+    decode_detections,
+    detector_anchors,
+    encode_targets,
+    predict_detections,
+)
+
+__all__ = [
+    "DetectionLoss",
+    "build_single_shot_detector",
+    "decode_detections",
+    "detector_anchors",
+    "encode_targets",
+    "predict_detections",
+]
