@@ -25,19 +25,30 @@ from coursekit.scratch.pooling import (
     max_pool2d_backward,
 )
 from coursekit.scratch.regularisation import dropout, early_stopping_epoch, regularized_update
+from coursekit.scratch.transposed import conv2d_transpose
+from coursekit.scratch.unpooling import max_pool2d_with_argmax, max_unpool2d
+from coursekit.scratch.upsampling import (
+    bilinear_upsampling_kernel,
+    upsample_bilinear,
+    upsample_nearest,
+)
 
 __all__ = [
     "avg_pool2d",
     "avg_pool2d_backward",
     "batch_norm",
+    "bilinear_upsampling_kernel",
     "conv2d",
     "conv2d_backward",
+    "conv2d_transpose",
     "cross_entropy",
     "dropout",
     "early_stopping_epoch",
     "layer_norm",
     "max_pool2d",
     "max_pool2d_backward",
+    "max_pool2d_with_argmax",
+    "max_unpool2d",
     "median_frequency_weights",
     "numerical_gradient",
     "regularized_update",
@@ -47,4 +58,6 @@ __all__ = [
     "softmax",
     "ten_crop",
     "top_k_error",
+    "upsample_bilinear",
+    "upsample_nearest",
 ]
