@@ -1,0 +1,3 @@
+from coursekit.models.segmentation import BilinearUpsampling, fcn, segnet, unet
+
+__all__ = ["BilinearUpsampling", "fcn", "segnet", "unet"]
