@@ -31,7 +31,7 @@ class ShapesSizes:
 
 SHAPES_SIZES = {
     "fast": ShapesSizes(train=600, val=100, test=100, image_size=32),
-    "default": ShapesSizes(train=2000, val=200, test=300, image_size=64),
+    "default": ShapesSizes(train=1000, val=200, test=200, image_size=64),
     "full": ShapesSizes(train=8000, val=1000, test=1000, image_size=64),
 }
 _FALLBACK = "coursekit.data.load_segmentation('shapes', profile)"

@@ -40,7 +40,7 @@ profile = coursekit.setup(seed=0)
 # | 05 | [Training a CNN](05_training_a_cnn.ipynb) | an ImageNet-style pipeline: softmax and cross-entropy, mean image and per-channel mean, initialisation, SGD/momentum/RMSprop/Adam, learning-rate schedules, batch size, median-frequency class weights, top-1/top-5 error, confusion matrix, ten-crop test-time augmentation, ImageNet results and humans |
 # | 06 | CNN architectures *(in preparation)* | LeNet-5, AlexNet, VGG, GoogLeNet, ResNet, DenseNet, transfer learning |
 # | 07 | Object detection *(in preparation)* | boxes, IoU, NMS, anchors, the R-CNN family, YOLO, SSD, mAP |
-# | 08 | Semantic segmentation *(in preparation)* | FCN, upsampling, transposed convolution, U-Net, mIoU |
+# | 08 | [Semantic segmentation](08_semantic_segmentation.ipynb) | a class per pixel; fully connected layers as convolutions (FCN) and skip fusion; nearest, bilinear, max-unpooling and transposed-convolution upsampling in NumPy (zero insertion, the input gradient of a convolution, checkerboards, bilinear initialisation); SegNet and U-Net; dilated convolutions; per-pixel loss and class weights; pixel accuracy vs mean IoU; an FCN and a U-Net trained and compared |
 #
 # The graded exercises of the available notebooks, straight from the course's registry:
 
