@@ -44,7 +44,6 @@ profile = coursekit.setup(seed=0)
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
-import seaborn as sns
 
 from coursekit import arithmetic, check, data, models, plotting, scratch, segmentation, training
 from coursekit.environment import gpu_names
@@ -1009,37 +1008,23 @@ for name, predicted in predictions.items():
 
 # %%
 figure, axis = plt.subplots(figsize=(6.5, 3.2))
-rows = [
-    {"model": name, "class": class_name, "IoU": iou}
-    for name, score in scores.items()
-    for class_name, iou in zip(class_names, score["IoU per class"], strict=True)
-]
-sns.barplot(
-    x=[row["class"] for row in rows],
-    y=[row["IoU"] for row in rows],
-    hue=[row["model"] for row in rows],
-    ax=axis,
-)
+positions = np.arange(num_classes)
+width = 0.8 / len(scores)
+for offset, (name, score) in enumerate(scores.items()):
+    shift = (offset - (len(scores) - 1) / 2) * width
+    axis.bar(positions + shift, score["IoU per class"], width, label=name)
+axis.set_xticks(positions, class_names)
+axis.legend(loc="lower right")
 axis.set(ylabel="test IoU", ylim=(0, 1.05))
 plotting.add_caption(figure, "IoU per class on the test set: the U-Net against the FCN.")
 plt.show()
 
 # %%
-matrix = segmentation.confusion_matrix(dataset.y_test, predictions["U-Net"], num_classes)
-recall_matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-figure, axis = plt.subplots(figsize=(4.8, 3.8))
-sns.heatmap(
-    recall_matrix,
-    annot=True,
-    fmt=".3f",
-    cmap="Blues",
-    xticklabels=class_names,
-    yticklabels=class_names,
-    ax=axis,
-)
-axis.set(xlabel="predicted class", ylabel="true class")
-plotting.add_caption(
-    figure, "The U-Net's confusion matrix over test pixels, each row as fractions of its class."
+plotting.plot_confusion_matrix(
+    dataset.y_test.ravel(),
+    predictions["U-Net"].ravel(),
+    class_names,
+    caption="The U-Net's confusion matrix over test pixels, each row as fractions of its class.",
 )
 plt.show()
 
