@@ -1064,9 +1064,10 @@ plt.show()
 #
 # The numbers this run reached (the `full` profile trains on Oxford-IIIT Pet, 128x128
 # photographs with the classes background, pet and border, when it can be downloaded).
-# Measured here: in the `fast` profile (600 generated 32x32 images, 8 epochs) the U-Net
-# reached a test mean IoU of about 0.9, and in `default` (2,000 images of 64x64, 12
-# epochs) about 0.95; the FCN stays below it in both.
+# Measured here, on a CPU: in the `fast` profile (600 generated 32x32 images, 8 epochs)
+# the U-Net reached a test mean IoU of 0.907 and the FCN 0.803; in `default` (1,000
+# images of 64x64, 10 epochs) the U-Net reached 0.988 and the FCN 0.954. The cell below
+# stops the notebook if the U-Net falls under 0.6 (`fast`) or 0.85 (`default`).
 
 # %%
 trained_on = "shapes" if dataset.class_names == data.SHAPES_CLASSES else "pets"
