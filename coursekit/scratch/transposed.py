@@ -9,11 +9,10 @@ shape, so a transposed convolution is exactly the input gradient of that convolu
 (notebook 03) and upsamples by `strides`.
 """
 
-import numbers
-
 import numpy as np
 
 from coursekit import arithmetic
+from coursekit._arguments import array_of_shape, as_pair, is_int, non_negative_int
 from coursekit.scratch.windows import scatter_windows
 
 
@@ -66,19 +65,14 @@ def conv2d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
            [ 3.,  3.,  7.,  4.,  4.]])
     """
     x, kernel = _check_operands(x, kernel)
-    strides = arithmetic.as_pair(strides, "strides")
+    strides = as_pair(strides, "strides")
     output_size = _output_size(x.shape, kernel.shape, strides, padding, output_padding)
     output_shape = (x.shape[0], *output_size, kernel.shape[2])
     # Every input value times the kernel: one window of output values per input position.
     stamps = np.einsum("nijf,uvcf->nijcuv", x, kernel, optimize=True)
     output = scatter_windows(stamps, output_shape, kernel.shape[:2], strides, padding)
     if bias is not None:
-        bias = np.asarray(bias)
-        if bias.shape != (kernel.shape[2],):
-            raise ValueError(
-                f"Expected a bias of shape ({kernel.shape[2]},). Received: bias.shape={bias.shape}."
-            )
-        output = output + bias
+        output = output + array_of_shape(bias, (kernel.shape[2],), "bias")
     return output
 
 
@@ -123,14 +117,10 @@ def _output_size(input_shape, kernel_shape, strides, padding, output_padding):
 def _output_padding_pair(output_padding):
     if output_padding is None:
         return (None, None)
-    pair = (output_padding,) * 2 if isinstance(output_padding, numbers.Integral) else output_padding
-    pair = tuple(pair)
-    if len(pair) != 2 or not all(
-        isinstance(item, numbers.Integral) and not isinstance(item, bool) and item >= 0
-        for item in pair
-    ):
+    pair = (output_padding,) * 2 if is_int(output_padding) else tuple(output_padding)
+    if len(pair) != 2:
         raise ValueError(
             "output_padding must be None, an int >= 0 or a pair of them. "
             f"Received: output_padding={output_padding!r}."
         )
-    return tuple(int(item) for item in pair)
+    return tuple(non_negative_int(item, "output_padding") for item in pair)

@@ -10,7 +10,7 @@ flat index `(row * width + col) * channels + c`, counted within its own image.
 
 import numpy as np
 
-from coursekit import arithmetic
+from coursekit._arguments import as_pair
 from coursekit.scratch.windows import extract_windows, padding_amounts
 
 
@@ -52,8 +52,8 @@ def max_pool2d_with_argmax(x, pool_size, strides=None, padding="valid"):
         raise ValueError(
             f"Pooling padding must be 'valid' or 'same'. Received: padding={padding!r}."
         )
-    pool = arithmetic.as_pair(pool_size, "pool_size")
-    strides = pool if strides is None else arithmetic.as_pair(strides, "strides")
+    pool = as_pair(pool_size, "pool_size")
+    strides = pool if strides is None else as_pair(strides, "strides")
     _, height, width, channels = x.shape
     pads_h = padding_amounts(height, pool[0], strides[0], padding)
     pads_w = padding_amounts(width, pool[1], strides[1], padding)

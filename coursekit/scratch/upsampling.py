@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from coursekit import arithmetic
+from coursekit._arguments import as_pair, nhwc, positive_int
 
 
 def upsample_nearest(x, size):
@@ -106,8 +106,8 @@ def bilinear_upsampling_kernel(size, channels):
            [0.1875, 0.5625, 0.5625, 0.1875],
            [0.0625, 0.1875, 0.1875, 0.0625]])
     """
-    size, _ = arithmetic.as_pair(size, "size")
-    channels, _ = arithmetic.as_pair(channels, "channels")
+    size = positive_int(size, "size")
+    channels = positive_int(channels, "channels")
     taps = 2 * size - size % 2
     centre = (taps - 1) / 2
     tent = 1 - np.abs(np.arange(taps) - centre) / size
@@ -130,11 +130,7 @@ def _interpolation_matrix(length, size):
 
 
 def _check(x, size):
-    x = np.asarray(x)
-    if x.ndim != 4:
-        raise ValueError(
-            f"Expected a 4-D NHWC array (batch, height, width, channels). Received: shape={x.shape}."
-        )
+    x = nhwc(x)
     if not isinstance(size, (numbers.Integral, tuple, list)):
         raise ValueError(f"size must be an int or a pair of ints. Received: size={size!r}.")
-    return x, arithmetic.as_pair(size, "size")
+    return x, as_pair(size, "size")
