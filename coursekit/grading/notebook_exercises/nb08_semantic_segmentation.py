@@ -266,6 +266,36 @@ def _transpose_cases():
             (normal(2, 3, 3, 2), normal(2, 3, 3, 2)),
             {"strides": (1, 2)},
         ),
+        Case(
+            "strides (2, 3), a 3x2 kernel, output_padding (1, 0)",
+            (normal(2, 3, 4, 2), normal(3, 2, 3, 2)),
+            {"strides": (2, 3), "output_padding": (1, 0)},
+        ),
+        Case(
+            "'same', strides (1, 3), a 5x2 kernel, output_padding (0, 1)",
+            (normal(1, 2, 3, 2), normal(5, 2, 1, 2), normal(1)),
+            {"strides": (1, 3), "padding": "same", "output_padding": (0, 1)},
+        ),
+        Case(
+            "'same', strides (3, 2) and a 2x5 kernel",
+            (normal(1, 4, 2, 1), normal(2, 5, 2, 1)),
+            {"strides": (3, 2), "padding": "same"},
+        ),
+        Case(
+            "'same', strides (2, 1), output_padding (1, 0): a 2x1 input to 4x1",
+            (normal(1, 2, 1, 2), normal(3, 3, 2, 2)),
+            {"strides": (2, 1), "padding": "same", "output_padding": (1, 0)},
+        ),
+        Case(
+            "'same', strides (1, 3), output_padding (0, 2): one pixel to 1x3",
+            (normal(2, 1, 1, 2), normal(3, 3, 1, 2)),
+            {"strides": (1, 3), "padding": "same", "output_padding": (0, 2)},
+        ),
+        Case(
+            "'same', stride 3, a 1x2 kernel on a 3x4 input",
+            (normal(1, 3, 4, 2), normal(1, 2, 1, 2)),
+            {"strides": 3, "padding": "same"},
+        ),
     ]
 
 
