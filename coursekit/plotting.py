@@ -1,4 +1,4 @@
-"""Figures for the notebooks: image grids, annotated arrays, convolution geometry.
+"""Figures for the notebooks: image grids, annotated arrays, convolution geometry, masks.
 
 Every function draws with matplotlib and returns the figure; `caption=` puts a
 one-sentence caption under it, as every figure in the course has one.
@@ -385,3 +385,37 @@ def draw_boxes(ax, boxes, labels=None, scores=None, class_names=None, color=None
                 bbox={"facecolor": colour, "alpha": 0.8, "pad": 1, "edgecolor": "none"},
             )
     return drawn
+
+
+def overlay_mask(image, mask, num_classes, alpha=0.5):
+    """Colours an image's pixels by class, for showing a segmentation on top of it.
+
+    Class 0 (the background) is left as it is; class `c > 0` is blended with colour
+    `c - 1` of matplotlib's `tab10` cycle (blue for class 1, orange for 2, green for 3),
+    so a class has the same colour in every figure.
+
+    Args:
+        image: `(height, width, 3)` colours in `[0, 1]`, or `(height, width)` grey values.
+        mask: integer class indices `(height, width)`.
+        num_classes: the number of classes (at most 10 colours are distinct).
+        alpha: how much of the class colour replaces the image's.
+
+    Returns:
+        A float array `(height, width, 3)` to pass to `show_images` or `imshow`.
+
+    Example:
+
+    >>> blended = overlay_mask(np.zeros((2, 2, 3)), np.array([[0, 1], [1, 0]]), 2, alpha=1.0)
+    >>> blended[0, 0].tolist(), blended[0, 1].round(3).tolist()
+    ([0.0, 0.0, 0.0], [0.122, 0.467, 0.706])
+    """
+    image = np.asarray(image, dtype=float)
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=-1)
+    colours = np.array([plt.get_cmap("tab10")(c % 10)[:3] for c in range(max(num_classes - 1, 1))])
+    mask = np.asarray(mask)
+    blended = image.copy()
+    foreground = mask > 0
+    tinted = colours[mask[foreground] - 1]
+    blended[foreground] = (1 - alpha) * image[foreground] + alpha * tinted
+    return blended

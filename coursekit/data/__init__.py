@@ -1,6 +1,8 @@
 """Datasets for the course: embedded ones that work offline, online ones with a cache,
-generated shapes with boxes and masks (`make_shapes`), detection datasets (`load_detection`: the shapes or PASCAL VOC), preprocessing, input pipelines,
-and one entry point, `load(name, profile)`, that follows the run profile."""
+generated shapes with boxes and masks (`make_shapes`), preprocessing, input pipelines,
+and entry points that follow the run profile: `load(name, profile)` for classification,
+`load_detection(name, profile)` for boxes (generated shapes or PASCAL VOC) and
+`load_segmentation(name, profile)` for masks (generated shapes or Oxford-IIIT Pet)."""
 
 from coursekit.data.catalog import NAMES, cap_training_split, load
 from coursekit.data.detection import (
@@ -19,14 +21,23 @@ from coursekit.data.embedded import (
     split_dataset,
 )
 from coursekit.data.online import load_cifar10, load_imagenette
+from coursekit.data.pets import PETS_CLASSES, load_pets
 from coursekit.data.pipeline import make_array_dataset, make_tf_dataset, make_tf_datasets
 from coursekit.data.preprocessing import channel_mean, mean_image
+from coursekit.data.segmentation import (
+    SHAPES_CLASSES,
+    ShapesSizes,
+    load_segmentation,
+    shapes_dataset,
+)
 from coursekit.data.shapes import SHAPE_NAMES, ShapesDataset, make_shapes
 from coursekit.data.voc import VOC_CLASSES, load_voc
 
 __all__ = [
     "DETECTION_NAMES",
     "NAMES",
+    "PETS_CLASSES",
+    "SHAPES_CLASSES",
     "SHAPE_NAMES",
     "VOC_CLASSES",
     "DataUnavailableError",
@@ -34,6 +45,7 @@ __all__ = [
     "DetectionDataset",
     "DetectionSplit",
     "ShapesDataset",
+    "ShapesSizes",
     "cache_dir",
     "cap_training_split",
     "channel_mean",
@@ -43,6 +55,8 @@ __all__ = [
     "load_digits",
     "load_faces",
     "load_imagenette",
+    "load_pets",
+    "load_segmentation",
     "load_voc",
     "make_array_dataset",
     "make_shapes",
@@ -51,5 +65,6 @@ __all__ = [
     "mean_image",
     "resize_images",
     "sample_images",
+    "shapes_dataset",
     "split_dataset",
 ]

@@ -152,14 +152,10 @@ def _load_voc(profile, download, image_size):
         )
     except DataUnavailableError as error:
         if download:
-            raise DataUnavailableError(error.reason, fallback=_FALLBACK_ADVICE) from error
+            raise DataUnavailableError(error.reason, fallback=_FALLBACK) from error
         print(f"Note: {error.reason} Using the generated {FALLBACK_NAME!r} instead.")
         return _load_shapes(profile, 64)
     return dataset
 
 
-_FALLBACK_ADVICE = (
-    "Without a network connection, use the generated shapes instead: "
-    "coursekit.data.load_detection('shapes', profile) (or the 'fast' profile, which "
-    "falls back to them automatically)."
-)
+_FALLBACK = "coursekit.data.load_detection('shapes', profile)"

@@ -20,6 +20,7 @@ CACHE_VARIABLE = "COURSEKIT_DATA"
 CHUNK_BYTES = 1 << 20
 TIMEOUT_SECONDS = 60
 ATTEMPTS = 2
+DIGITS_FALLBACK = "coursekit.data.load('digits', profile)"
 
 
 class DataUnavailableError(OSError):
@@ -27,22 +28,18 @@ class DataUnavailableError(OSError):
 
     Args:
         reason: one sentence saying what went wrong, without the advice.
-        fallback: the advice on what to use instead; by default the embedded digits.
+        fallback: the offline data to use instead, as the advice names it.
 
     Attributes:
         reason: the `reason` given.
     """
 
-    def __init__(self, reason, fallback=None):
+    def __init__(self, reason, fallback=DIGITS_FALLBACK):
         self.reason = reason
-        super().__init__(f"{reason} {fallback or DEFAULT_FALLBACK}")
-
-
-DEFAULT_FALLBACK = (
-    "Without a network connection, use the embedded data instead: "
-    "coursekit.data.load('digits', profile) (or the 'fast' profile, which "
-    "falls back to it automatically)."
-)
+        super().__init__(
+            f"{reason} Without a network connection, use the embedded data instead: "
+            f"{fallback} (or the 'fast' profile, which falls back to it automatically)."
+        )
 
 
 @dataclasses.dataclass(frozen=True)

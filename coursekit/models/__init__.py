@@ -9,12 +9,17 @@ from coursekit.models.detection import (
     encode_targets,
     predict_detections,
 )
+from coursekit.models.segmentation import BilinearUpsampling, fcn, segnet, unet
 
 __all__ = [
+    "BilinearUpsampling",
     "DetectionLoss",
     "build_single_shot_detector",
     "decode_detections",
     "detector_anchors",
     "encode_targets",
+    "fcn",
     "predict_detections",
+    "segnet",
+    "unet",
 ]
