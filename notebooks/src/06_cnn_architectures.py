@@ -586,9 +586,10 @@ for name, history in curves.items():
 # The residual network reaches the lower training loss and error with the same layers,
 # data, seed and optimiser. Measured in the `fast` profile (20 layers of width 8, 4
 # epochs on the 16x16 digits): plain 10.1% training error (loss 0.318), residual 3.5%
-# (loss 0.106); the seeds make a rerun print the same. The `default` profile trains the
-# paper's 56 layers (width 16) for 10 epochs, the depth at which the paper's plain
-# network fell behind its 20-layer one.
+# (loss 0.106); the seeds make a rerun print the same. In the `default` profile (56
+# layers of width 16, 10 epochs) the gap is the paper's degradation at full strength:
+# the plain network is stuck at 67.5% training error (loss 1.670) while the residual
+# one reaches 2.1% (loss 0.072), measured on a 2-core CPU in about 4 minutes.
 
 # %% [markdown]
 # ### Exercise 6.5
@@ -794,13 +795,21 @@ for name, curve in transfer_curves.items():
     print(f"{name:16s} final target test accuracy {curve[-1]:.1%} (best {max(curve):.1%})")
 
 # %% [markdown]
-# With 5 labelled images per class, the features learned on other digits transfer:
-# measured in the `fast` profile, the network trained from scratch ends at 51.5% test
-# accuracy on the digits 5-9, the frozen backbone with a new head at 64.9%, and
-# fine-tuning its last convolution on top at 79.1% (the seeds make reruns print the
-# same). Frozen features learn only 325 weights (64 x 5 + 5), which is all a handful of
-# images can support; fine-tuning adapts the most specific layer with a small
-# learning rate once the head is trained.
+# With 5 labelled images per class (`fast` profile, 10 epochs), the features learned on
+# other digits transfer: the network trained from scratch ends at 51.5% test accuracy on
+# the digits 5-9, the frozen backbone with a new head at 64.9%, and fine-tuning its last
+# convolution on top at 79.1% (the seeds make reruns print the same). Frozen features
+# learn only 325 weights (64 x 5 + 5), which is all a handful of images can support;
+# fine-tuning adapts the most specific layer with a small learning rate once the head
+# is trained.
+#
+# Transfer is not free, though. In the `default` profile (10 images per class, 20
+# epochs) this small network **from scratch** wins: 94.0%, against 74.6% for frozen
+# features and 89.6% fine-tuned. Fifty labelled images are already enough for this
+# easy task, and features made to tell 0-4 apart miss some of what separates 5-9 (a
+# frozen backbone cannot learn it; fine-tuning one layer recovers most of it). The
+# more labels the target has, and the further it is from the source, the more of the
+# network should be trained.
 
 # %% [markdown]
 # ### Exercise 6.6
