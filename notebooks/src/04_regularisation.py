@@ -46,6 +46,7 @@ import skimage.color
 
 from coursekit import check, plotting, scratch
 from coursekit.data import load_digits, sample_images
+from coursekit.training import RunStatus
 
 # The CNN experiment of section 9 follows the profile: seconds in `fast`, minutes in `default`.
 experiment = {
@@ -1011,6 +1012,7 @@ for regulariser in regularisers:
         epochs=experiment["epochs"],
         batch_size=profile.batch_size,
         validation_batch_size=len(validation[0]),  # a few hundred images: one batch
+        callbacks=[RunStatus(regulariser or "no regulariser")],  # one line per run
         verbose=0,
     )
     # Errors measured in inference mode: no dropout, moving averages, no augmentation.
@@ -1019,13 +1021,16 @@ for regulariser in regularisers:
     results[regulariser or "none"] = (fitted.history, 1 - train_accuracy, 1 - val_accuracy)
 
 # %%
-figure, axes = plt.subplots(1, len(results), figsize=(16, 3.4), sharey=True)
-for axis, (name, (curves, _, _)) in zip(axes, results.items(), strict=True):
+figure, axes = plt.subplots(2, 3, figsize=(plotting.NOTEBOOK_WIDTH, 5.6), sharey=True)
+axes = axes.ravel()
+axes[-1].axis("off")  # five regularisers on a 2x3 grid
+for axis, (name, (curves, _, _)) in zip(axes, results.items(), strict=False):
     axis.plot(curves["loss"], label="training loss")
     axis.plot(curves["val_loss"], label="validation loss")
     axis.set(title=name, xlabel="epoch", yscale="log")
 axes[0].set_ylabel("loss")
-axes[0].legend(fontsize=8)
+axes[3].set_ylabel("loss")
+axes[-1].legend(*axes[0].get_legend_handles_labels(), loc="center")
 figure.tight_layout()
 plotting.add_caption(
     figure,
