@@ -10,6 +10,7 @@ import functools
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -101,7 +102,21 @@ def test_wrong_answers_get_the_recorded_messages():
     }
     if os.environ.get("COURSEKIT_REWRITE_GRADE_RECORD"):
         record.write_text(json.dumps(found, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
-    assert found == json.loads(record.read_text())
+    assert _course_words(found) == _course_words(json.loads(record.read_text()))
+
+
+def _course_words(record):
+    """The recorded messages without the text of errors raised by other libraries (NumPy
+    words its errors as it likes, and may change them in any release); the error's type
+    and the student's line stay."""
+    foreign = re.compile(r"(raised [\w.]+): .*?(?= \(in `|\.$)", re.S)
+    return {
+        exercise_id: {
+            answer: [foreign.sub(r"\1: ...", message) for message in messages]
+            for answer, messages in answers.items()
+        }
+        for exercise_id, answers in record.items()
+    }
 
 
 @pytest.mark.parametrize(
