@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from coursekit import arithmetic, cli, grading
+from coursekit.grading.judge import invoke
 from coursekit.grading.layout import BuildError
 from coursekit.grading.strength import find_solution, measure, mutants
 from coursekit.grading.strength.accepted import ACCEPTED
@@ -45,7 +46,7 @@ def test_fuzz_cases_are_valid_and_fixed_by_their_seed(exercise):
     assert len(first) >= 10
     assert [case.description for case in first] == [case.description for case in again]
     for case in first:
-        exercise.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+        invoke(exercise.reference, case, copy.deepcopy(case.args), copy.deepcopy(case.kwargs))
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +128,12 @@ def test_a_free_name_that_only_notebook_code_binds_is_an_error(tmp_path):
     root = _course(tmp_path, "return padding + offset", before="offset = 0")
     with pytest.raises(BuildError, match="uses `offset`"):
         find_solution(_padding_exercise(), root)
+
+
+def test_a_name_the_function_imports_itself_is_not_free(tmp_path):
+    body = "from math import floor\n\ndef side(span):\n    return floor(span)\n\nreturn side(span)"
+    solution = find_solution(_padding_exercise(), _course(tmp_path, body))
+    assert solution.preamble == ""
 
 
 def test_a_helper_defined_above_comes_with_the_imports_it_needs(tmp_path):

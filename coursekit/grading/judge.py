@@ -208,7 +208,7 @@ def case_name(cases, hidden, index):
 def _call(candidate, case, reduce, sources):
     args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
     try:
-        got = _invoke(candidate, case, args, kwargs)
+        got = invoke(candidate, case, args, kwargs)
     except NotImplementedError:
         return Outcome(not_implemented=True)
     except (Exception, SystemExit) as error:
@@ -222,7 +222,7 @@ def _judge_case(exercise, case, outcome):
         return CaseResult(case.description, False, "raised NotImplementedError.")
     if outcome.error:
         return CaseResult(case.description, False, outcome.error)
-    expected = _invoke(
+    expected = invoke(
         exercise.reference, case, copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
     )
     compare = exercise.compare or mismatch
@@ -263,13 +263,13 @@ def _calls_reference_problem(exercise):
 
 def _matches(compare, wrong, case, got):
     try:
-        answer = _invoke(wrong, case, copy.deepcopy(case.args), copy.deepcopy(case.kwargs))
+        answer = invoke(wrong, case, copy.deepcopy(case.args), copy.deepcopy(case.kwargs))
         return compare(got, answer) is None
     except Exception:
         return False
 
 
-def _invoke(function, case, args, kwargs):
+def invoke(function, case, args, kwargs):
     """Calls `function` on a case's arguments: through the case's probe, if it has one."""
     if case.probe is None:
         return function(*args, **kwargs)

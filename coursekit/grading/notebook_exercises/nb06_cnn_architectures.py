@@ -30,7 +30,7 @@ def _vgg_block_fuzz(rng):
         shape = (int(rng.integers(2, 10)), int(rng.integers(2, 10)), int(rng.integers(1, 6)))
         return Case("random", (shape, int(rng.integers(1, 7)), int(rng.integers(1, 5))))
 
-    return [case() for _ in range(6)]
+    return [case() for _ in range(10)]
 
 
 def _pools_after_every_conv(x, filters, convs):
@@ -112,7 +112,11 @@ def _inception_params_cases():
 
 
 def _inception_params_fuzz(rng):
-    return [Case("random", tuple(int(n) for n in rng.integers(1, 300, size=7))) for _ in range(8)]
+    """Channel counts from 1 to 8 (small, as in the checks) and up to 1000 (as in GoogLeNet)."""
+    return [
+        Case("random", tuple(int(n) for n in rng.integers(1, high, size=7)))
+        for high in (9, 1001) * 6
+    ]
 
 
 def _conv(kernel_size, in_channels, filters, bias=True):
@@ -220,16 +224,21 @@ def _residual_block_cases():
 
 
 def _residual_block_fuzz(rng):
-    def case():
-        filters = int(rng.integers(1, 7))
-        bottleneck = bool(rng.integers(2))
-        same_channels = filters * (4 if bottleneck else 1)
-        channels = same_channels if rng.integers(2) else int(rng.integers(1, 9))
-        shape = (int(rng.integers(2, 8)), int(rng.integers(2, 8)), channels)
-        kwargs = {"bottleneck": bottleneck, "preactivation": bool(rng.integers(2))}
-        return Case("random", (shape, filters, int(rng.integers(1, 3))), kwargs)
+    """Each of the 4 kinds of block with each of its 3 shortcuts: the identity, a
+    projection for more channels, and a projection for stride 2."""
 
-    return [case() for _ in range(6)]
+    def case(index):
+        filters = int(rng.integers(1, 7))
+        bottleneck, preactivation = index % 2 == 1, index % 4 >= 2
+        out_channels = filters * (4 if bottleneck else 1)
+        shortcut = index % 3
+        channels = out_channels if shortcut == 0 else out_channels + int(rng.integers(1, 5))
+        channels = int(rng.integers(1, 9)) if shortcut == 2 else channels
+        shape = (int(rng.integers(2, 8)), int(rng.integers(2, 8)), channels)
+        kwargs = {"bottleneck": bottleneck, "preactivation": preactivation}
+        return Case("random", (shape, filters, 1 + (shortcut == 2)), kwargs)
+
+    return [case(index) for index in range(12)]
 
 
 def _block(

@@ -178,6 +178,11 @@ def _assigned_names(node):
         if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del))
     } | {
         child.name for child in ast.walk(node) if isinstance(child, (ast.ClassDef, ast.FunctionDef))
+    } | {
+        (alias.asname or alias.name).split(".")[0]
+        for child in ast.walk(node)
+        if isinstance(child, (ast.Import, ast.ImportFrom))
+        for alias in child.names
     }
 
 

@@ -21,7 +21,7 @@ import threading
 import warnings
 
 from coursekit.grading.compare import mismatch
-from coursekit.grading.judge import call_cases, judge
+from coursekit.grading.judge import call_cases, invoke, judge
 from coursekit.grading.plain import dumps, loads
 from coursekit.grading.registry import get_exercise
 from coursekit.grading.tripwire import ReferenceTrap, resolve, trap_targets
@@ -162,7 +162,6 @@ def serve(inbox, outbox, memory_mb):
 
     warnings.simplefilter("ignore")
     np.seterr(all="ignore")
-    _cap_memory(memory_mb)
 
     def send(message):
         pickle.dump(message, outbox)
@@ -174,6 +173,7 @@ def serve(inbox, outbox, memory_mb):
         except EOFError:
             return
         if isinstance(message, Task):
+            _cap_memory(None)  # the exercise may load libraries (Keras) beyond the last cap
             try:
                 exercise = dataclasses.replace(message.exercise(), hints=())
                 fuzz_cases = list(exercise.fuzz(np.random.default_rng(FUZZ_SEED)))
@@ -182,6 +182,7 @@ def serve(inbox, outbox, memory_mb):
             except Exception as error:  # reported to the parent, which raises it
                 send(("fatal", f"{type(error).__name__}: {error}"))
                 continue
+            _cap_memory(memory_mb)  # after the reference ran: the libraries it loaded are mapped
             send(("ready", len(fuzz_cases)))
             continue
         job, source = message
@@ -194,7 +195,8 @@ def serve(inbox, outbox, memory_mb):
 
 
 def _reference(exercise, case):
-    return exercise.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+    args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
+    return invoke(exercise.reference, case, args, kwargs)
 
 
 def _define(source, name):
@@ -238,7 +240,8 @@ def _plain(value):
 
 
 def _cap_memory(megabytes):
-    """Caps the address space at its current size plus `megabytes` (Linux only)."""
+    """Caps the address space at its current size plus `megabytes`, or lifts the cap
+    for `None` (Linux only)."""
     try:
         import resource
 
@@ -247,6 +250,9 @@ def _cap_memory(megabytes):
     except (ImportError, OSError):
         return
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if megabytes is None:
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+        return
     limit = current + megabytes * 2**20
     if hard == resource.RLIM_INFINITY or limit < hard:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
