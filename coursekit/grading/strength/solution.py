@@ -172,18 +172,24 @@ def _top_level_bindings(statements):
 
 
 def _assigned_names(node):
-    return {
-        child.id
-        for child in ast.walk(node)
-        if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del))
-    } | {
-        child.name for child in ast.walk(node) if isinstance(child, (ast.ClassDef, ast.FunctionDef))
-    } | {
-        (alias.asname or alias.name).split(".")[0]
-        for child in ast.walk(node)
-        if isinstance(child, (ast.Import, ast.ImportFrom))
-        for alias in child.names
-    }
+    return (
+        {
+            child.id
+            for child in ast.walk(node)
+            if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del))
+        }
+        | {
+            child.name
+            for child in ast.walk(node)
+            if isinstance(child, (ast.ClassDef, ast.FunctionDef))
+        }
+        | {
+            (alias.asname or alias.name).split(".")[0]
+            for child in ast.walk(node)
+            if isinstance(child, (ast.Import, ast.ImportFrom))
+            for alias in child.names
+        }
+    )
 
 
 def _free_names(function):
