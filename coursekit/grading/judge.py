@@ -270,7 +270,24 @@ def _matches(compare, wrong, case, got):
 
 
 def invoke(function, case, args, kwargs):
-    """Calls `function` on a case's arguments: through the case's probe, if it has one."""
+    """Calls `function` on a case's arguments: through the case's probe, if it has one.
+
+    Args:
+        function: the function to call.
+        case: the `Case`, whose `probe` (or `None`) says how to call it.
+        args, kwargs: the arguments, usually copies of the case's own.
+
+    Returns:
+        What `function` returns, or what the probe makes of it.
+
+    Example:
+
+    >>> from coursekit.grading.registry import Case
+    >>> invoke(max, Case("two numbers", (2, 3)), (2, 3), {})
+    3
+    >>> invoke(max, Case("probed", (2, 3), probe=lambda f, *a: f(a) * 10), (2, 3), {})
+    30
+    """
     if case.probe is None:
         return function(*args, **kwargs)
     return case.probe(function, *args, **kwargs)

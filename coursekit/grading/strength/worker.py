@@ -4,7 +4,8 @@ A worker serves one exercise at a time (`load(task)`): it draws the fuzz cases o
 computes the reference's answers to them once, then runs one job at a time: define a
 mutant from its source, and either compare it with the reference on the fuzz cases
 (`"fuzz"`) or run the exercise's check on it (`"check"`). The parent bounds each job's
-time and replaces a worker it had to stop; the worker caps its own address space
+time and replaces a worker it had to stop; once an exercise is loaded (with the
+libraries its reference uses, Keras say), the worker caps its own address space
 (where the system allows it), so a mutant that allocates wildly gets a `MemoryError`,
 an ordinary error of the function under test.
 """
