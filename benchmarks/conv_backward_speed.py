@@ -1,21 +1,22 @@
-"""Speed of coursekit's NumPy convolution, forward and backward, against naive loops and Keras.
+"""Speed of coursekit's NumPy convolution, forward and backward, against its loops and Keras.
 
-    python benchmarks/conv_backward_speed.py [--naive-images 10] [--repeats 30] [--dtype float64]
+    python benchmarks/conv_backward_speed.py [--loop-images 10] [--repeats 30] [--dtype float64]
 
 Uses CS231n's shape: x of 100x31x31x3, a 3x3x3x25 kernel, stride 2 and one zero of
 padding on each side (Keras's "same" gives the same (1, 1) padding here), so the
-output is 100x16x16x25. Prints the best of `--repeats` timings of each method and
-the ratios, all measured in this one run on the CPU. The naive loops are timed on
-the first `--naive-images` images and scaled to the full batch (their cost is
-linear in the batch size). Keras runs eagerly, as a notebook calls a layer, on its
-default thread pools. NumPy's BLAS runs on one thread unless OPENBLAS_NUM_THREADS (or
-MKL_NUM_THREADS) says otherwise: on a shared or busy machine, multi-threaded BLAS calls on
-arrays this small stall whenever another process holds a core, making the timings erratic.
+output is 100x16x16x25. Prints the best of `--repeats` timings of each method
+(`coursekit.timing.best_time`) and the ratios, all measured in this one run on the
+CPU. The loops are the library's loop definitions, `conv2d_loops` and
+`conv2d_backward_loops`; they are timed on the first `--loop-images` images and
+scaled to the full batch (their cost is linear in the batch size). Keras runs
+eagerly, as a notebook calls a layer, on its default thread pools. NumPy's BLAS runs
+on one thread unless OPENBLAS_NUM_THREADS (or MKL_NUM_THREADS) says otherwise: on a
+shared or busy machine, multi-threaded BLAS calls on arrays this small stall whenever
+another process holds a core, making the timings erratic.
 """
 
 import argparse
 import os
-import time
 
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # the comparison is on the CPU
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy is imported
@@ -24,62 +25,15 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 import numpy as np
 
 import coursekit
-from coursekit.scratch import conv2d, conv2d_backward
+from coursekit.scratch import conv2d, conv2d_backward, conv2d_backward_loops, conv2d_loops
+from coursekit.timing import best_time
 
 X_SHAPE, KERNEL_SHAPE, STRIDES, PADDING = (100, 31, 31, 3), (3, 3, 3, 25), 2, 1
 
 
-def naive_conv_forward(x, kernel, bias, strides, padding):
-    """Four loops (image, filter, output row, output column), one window product each."""
-    kernel_h, kernel_w, _, filters = kernel.shape
-    padded = np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
-    out_h = (padded.shape[1] - kernel_h) // strides + 1
-    out_w = (padded.shape[2] - kernel_w) // strides + 1
-    out = np.zeros((x.shape[0], out_h, out_w, filters), dtype=x.dtype)
-    for n in range(x.shape[0]):
-        for f in range(filters):
-            for i in range(out_h):
-                for j in range(out_w):
-                    window = padded[
-                        n,
-                        i * strides : i * strides + kernel_h,
-                        j * strides : j * strides + kernel_w,
-                    ]
-                    out[n, i, j, f] = np.sum(window * kernel[..., f]) + bias[f]
-    return out
-
-
-def naive_conv_backward(grad_output, x, kernel, strides, padding):
-    """The same four loops, sending each output's gradient back to its window and weights."""
-    kernel_h, kernel_w, _, filters = kernel.shape
-    padded = np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
-    grad_padded = np.zeros_like(padded)
-    grad_kernel = np.zeros_like(kernel)
-    for n in range(x.shape[0]):
-        for f in range(filters):
-            for i in range(grad_output.shape[1]):
-                for j in range(grad_output.shape[2]):
-                    rows = slice(i * strides, i * strides + kernel_h)
-                    cols = slice(j * strides, j * strides + kernel_w)
-                    grad_padded[n, rows, cols] += kernel[..., f] * grad_output[n, i, j, f]
-                    grad_kernel[..., f] += padded[n, rows, cols] * grad_output[n, i, j, f]
-    grad_x = grad_padded[:, padding : padding + x.shape[1], padding : padding + x.shape[2]]
-    return grad_x, grad_kernel, grad_output.sum(axis=(0, 1, 2))
-
-
-def best_time(function, repeats):
-    function()  # warm up (Keras builds its kernels on the first call)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--naive-images", type=int, default=10)
+    parser.add_argument("--loop-images", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--dtype", default="float64", choices=["float32", "float64"])
     args = parser.parse_args()
@@ -96,13 +50,14 @@ def main():
 
     # NumPy first: TensorFlow's thread pool keeps spinning for a while after each of
     # its calls, which would slow down NumPy code timed right after it.
-    few = slice(0, args.naive_images)
-    scale = X_SHAPE[0] / args.naive_images
-    naive_fwd = scale * best_time(
-        lambda: naive_conv_forward(x[few], kernel, bias, STRIDES, PADDING), 1
+    few = slice(0, args.loop_images)
+    scale = X_SHAPE[0] / args.loop_images
+    loops_fwd = scale * best_time(
+        lambda: conv2d_loops(x[few], kernel, bias, STRIDES, PADDING), repeats=1
     )
-    naive_bwd = scale * best_time(
-        lambda: naive_conv_backward(grad_output[few], x[few], kernel, STRIDES, PADDING), 1
+    loops_bwd = scale * best_time(
+        lambda: conv2d_backward_loops(grad_output[few], x[few], kernel, STRIDES, PADDING),
+        repeats=1,
     )
     scratch_fwd = best_time(
         lambda: conv2d(x, kernel, bias, strides=STRIDES, padding=PADDING), args.repeats
@@ -134,11 +89,11 @@ def main():
 
     # Every method computes the same numbers.
     tolerance = 1e-9 if args.dtype == "float64" else 1e-3
-    naive_out = naive_conv_forward(x[:2], kernel, bias, STRIDES, PADDING)
-    np.testing.assert_allclose(output[:2], naive_out, rtol=tolerance, atol=tolerance)
-    naive_grads = naive_conv_backward(grad_output[:2], x[:2], kernel, STRIDES, PADDING)
+    loops_out = conv2d_loops(x[:2], kernel, bias, STRIDES, PADDING)
+    np.testing.assert_allclose(output[:2], loops_out, rtol=tolerance, atol=tolerance)
+    loops_grads = conv2d_backward_loops(grad_output[:2], x[:2], kernel, STRIDES, PADDING)
     scratch_grads = conv2d_backward(grad_output[:2], x[:2], kernel, STRIDES, PADDING)
-    for got, expected in zip(scratch_grads, naive_grads, strict=True):
+    for got, expected in zip(scratch_grads, loops_grads, strict=True):
         np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
     np.testing.assert_allclose(output, keras_forward(), rtol=tolerance, atol=tolerance)
     scratch_grads = conv2d_backward(grad_output, x, kernel, strides=STRIDES, padding=PADDING)
@@ -151,21 +106,21 @@ def main():
         f"BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}"
     )
     print(
-        f"naive loops timed on {args.naive_images} images and scaled x{scale:g}; "
+        f"loops timed on {args.loop_images} images and scaled x{scale:g}; "
         f"others: best of {args.repeats}"
     )
     print(
-        f"{'':<10}{'naive':>10}{'scratch':>10}{'Keras':>10}{'naive/scratch':>15}{'scratch/Keras':>15}"
+        f"{'':<10}{'loops':>10}{'scratch':>10}{'Keras':>10}{'loops/scratch':>15}{'scratch/Keras':>15}"
     )
-    for name, naive, scratch, keras_time in [
-        ("forward", naive_fwd, scratch_fwd, keras_fwd),
-        ("backward", naive_bwd, scratch_bwd, keras_bwd),
+    for name, loops, scratch, keras_time in [
+        ("forward", loops_fwd, scratch_fwd, keras_fwd),
+        ("backward", loops_bwd, scratch_bwd, keras_bwd),
     ]:
         print(
-            f"{name:<10}{naive * 1e3:>8.0f}ms{scratch * 1e3:>8.2f}ms{keras_time * 1e3:>8.2f}ms"
-            f"{naive / scratch:>14.0f}x{scratch / keras_time:>14.2f}x"
+            f"{name:<10}{loops * 1e3:>8.0f}ms{scratch * 1e3:>8.2f}ms{keras_time * 1e3:>8.2f}ms"
+            f"{loops / scratch:>14.0f}x{scratch / keras_time:>14.2f}x"
         )
-    print("targets: naive/scratch >= 300x, scratch/Keras <= 3x")
+    print("targets: loops/scratch >= 300x, scratch/Keras <= 3x")
 
 
 if __name__ == "__main__":

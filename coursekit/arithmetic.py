@@ -8,7 +8,15 @@ An integer `padding` adds that many zeros on each side.
 
 import dataclasses
 import math
-import numbers
+
+from coursekit._arguments import (
+    as_pair,
+    image_shape,
+    is_int,
+    padding_per_axis,
+    pooling_padding,
+    positive_int,
+)
 
 
 def effective_kernel_size(kernel_size, dilation_rate=1):
@@ -19,8 +27,8 @@ def effective_kernel_size(kernel_size, dilation_rate=1):
     >>> effective_kernel_size(3, dilation_rate=2)
     5
     """
-    kernel_size = _positive_int("kernel_size", kernel_size)
-    dilation_rate = _positive_int("dilation_rate", dilation_rate)
+    kernel_size = positive_int(kernel_size, "kernel_size")
+    dilation_rate = positive_int(dilation_rate, "dilation_rate")
     return (kernel_size - 1) * dilation_rate + 1
 
 
@@ -63,8 +71,8 @@ def conv_output_size(
     ...
     ValueError: The windows do not tile: (W - F + 2P)/S + 1 = (10 - 3 + 0)/2 + 1 = 4.5. Received: input_size=10, kernel_size=3, strides=2, padding=0, dilation_rate=1.
     """
-    input_size = _positive_int("input_size", input_size)
-    strides = _positive_int("strides", strides)
+    input_size = positive_int(input_size, "input_size")
+    strides = positive_int(strides, "strides")
     span = effective_kernel_size(kernel_size, dilation_rate)
     if _mode(padding) == "same":
         return -(-input_size // strides)
@@ -112,10 +120,7 @@ def pool_output_size(input_size, pool_size, strides=None, padding="valid"):
     >>> pool_output_size(55, 3, strides=2)
     27
     """
-    if _mode(padding) not in ("valid", "same"):
-        raise ValueError(
-            f"Pooling padding must be 'valid' or 'same'. Received: padding={padding!r}."
-        )
+    pooling_padding(padding)
     strides = pool_size if strides is None else strides
     return conv_output_size(input_size, pool_size, strides, padding)
 
@@ -150,8 +155,8 @@ def transposed_conv_output_size(
     >>> transposed_conv_output_size(7, 3, strides=2, padding=1, output_padding=1)
     14
     """
-    input_size = _positive_int("input_size", input_size)
-    strides = _positive_int("strides", strides)
+    input_size = positive_int(input_size, "input_size")
+    strides = positive_int(strides, "strides")
     span = effective_kernel_size(kernel_size, dilation_rate)
     mode = _mode(padding)
     if output_padding is None:
@@ -160,7 +165,7 @@ def transposed_conv_output_size(
         if mode == "valid":
             return input_size * strides + max(span - strides, 0)
         output_padding = 0
-    if not _is_int(output_padding) or not 0 <= output_padding < strides:
+    if not is_int(output_padding) or not 0 <= output_padding < strides:
         raise ValueError(
             "output_padding must be an int in [0, strides). "
             f"Received: output_padding={output_padding!r}, strides={strides}."
@@ -184,7 +189,9 @@ def conv_layer_stats(input_shape, filters, kernel_size, strides=1, padding=0):
         filters: number of filters (output channels).
         kernel_size: an int or a `(kh, kw)` pair.
         strides: an int or a pair.
-        padding: an int, a pair of ints, or `"valid"`, `"same"`, `"full"`.
+        padding: `"valid"`, `"same"`, `"full"`, an int number of zeros on each
+            side, or a pair `(pad_h, pad_w)` of these, one per axis (as
+            `scratch.conv2d` takes it).
 
     Returns:
         A dict with `output_shape` (a tuple), `weights_per_neuron`, `neurons`,
@@ -196,12 +203,12 @@ def conv_layer_stats(input_shape, filters, kernel_size, strides=1, padding=0):
     >>> stats["output_shape"], stats["parameters"]
     ((55, 55, 96), 34944)
     """
-    height, width, channels = _check_shape(input_shape)
-    filters = _positive_int("filters", filters)
-    channels = _positive_int("channels", channels)
+    height, width, channels = image_shape(input_shape)
+    filters = positive_int(filters, "filters")
+    channels = positive_int(channels, "channels")
     kernel_h, kernel_w = as_pair(kernel_size, "kernel_size")
     stride_h, stride_w = as_pair(strides, "strides")
-    pad_h, pad_w = padding if isinstance(padding, tuple) else (padding, padding)
+    pad_h, pad_w = padding_per_axis(padding)
     output_shape = (
         conv_output_size(height, kernel_h, stride_h, pad_h),
         conv_output_size(width, kernel_w, stride_w, pad_w),
@@ -247,24 +254,10 @@ def receptive_field(layers):
                 f"dilation_rate). Received: layers[{index}]={layer!r}."
             )
         kernel_size, strides, *dilation = layer
-        strides = _positive_int("strides", strides)
+        strides = positive_int(strides, "strides")
         size += (effective_kernel_size(kernel_size, *dilation) - 1) * jump
         jump *= strides
     return size
-
-
-def as_pair(value, name):
-    """Returns `(value, value)` for an int, or the pair itself, validated.
-
-    Example:
-
-    >>> as_pair(3, "kernel_size")
-    (3, 3)
-    """
-    pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
-    if len(pair) != 2:
-        raise ValueError(f"{name} must be an int or a pair of ints. Received: {name}={value!r}.")
-    return tuple(_positive_int(name, item) for item in pair)
 
 
 def _mode(padding):
@@ -288,32 +281,12 @@ def padding_per_side(padding, span):
         return 0
     if mode == "full":
         return span - 1
-    if _is_int(padding) and padding >= 0:
+    if is_int(padding) and padding >= 0:
         return int(padding)
     raise ValueError(
         "padding must be a non-negative int or one of 'valid', 'same', 'full'. "
         f"Received: padding={padding!r}."
     )
-
-
-def _check_shape(input_shape):
-    shape = tuple(input_shape)
-    if len(shape) != 3:
-        raise ValueError(
-            f"input_shape must be (height, width, channels). Received: input_shape={input_shape!r}."
-        )
-    return shape
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _positive_int(name, value):
-    """Returns `value` as a Python int, or raises ValueError naming it."""
-    if not _is_int(value) or value < 1:
-        raise ValueError(f"{name} must be a positive int. Received: {name}={value!r}.")
-    return int(value)
 
 
 @dataclasses.dataclass(frozen=True)

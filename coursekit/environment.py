@@ -35,10 +35,12 @@ def setup(seed=0, profile=None):
         import keras
 
         gpus = gpu_names()
-    # A fresh Keras state: layer names restart and the global seed generator is rebuilt
-    # from the new seed, so re-running the setup cell repeats every random draw.
-    keras.utils.clear_session()
-    keras.utils.set_random_seed(seed)
+        # A fresh Keras state: layer names restart and the global seed generator is
+        # rebuilt from the new seed, so re-running the setup cell repeats every random
+        # draw. Seeding also seeds (and so imports) TensorFlow when it is installed, on
+        # every backend, which is why it happens here, with native logging muted.
+        keras.utils.clear_session()
+        keras.utils.set_random_seed(seed)
     active = profiles.get_profile(profile, has_gpu=bool(gpus))
     print(status_line(active, gpus))
     return active

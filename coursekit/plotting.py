@@ -5,6 +5,8 @@ one-sentence caption under it, as every figure in the course has one.
 """
 
 import math
+import re
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -12,6 +14,14 @@ from matplotlib.patches import Rectangle
 
 from coursekit import arithmetic
 from coursekit.scratch.windows import padding_amounts
+
+GRID_MARGIN = 0.04
+# Inches a figure may span before JupyterLab shrinks it (and its text) to fit the
+# notebook column: at 100 pixels per inch, the column is 848 pixels wide in a
+# 1280-pixel-wide window with the file browser open (measured by tests/test_browser.py).
+NOTEBOOK_WIDTH = 8.4
+TITLE_SIZE = 10
+MIN_IMAGE_SIZE = 1.5
 
 
 def add_caption(figure, text):
@@ -41,7 +51,9 @@ def show_images(
         caption: a sentence under the figure.
         cmap: colour map for 2-D images.
         ncols: images per row (default: all in one row, at most 6).
-        size: inches per image.
+        size: inches per image. A figure never gets wider than a notebook column
+            (`NOTEBOOK_WIDTH`): the images shrink, down to 1.5 inches, and then
+            fewer fit in a row. Titles wrap to the image's width.
         symmetric: centre the colour map on zero (for filter responses that have
             both signs); uses a red-blue map when `cmap` is left at `"gray"`.
 
@@ -57,6 +69,9 @@ def show_images(
     """
     images = list(images)
     ncols = ncols or min(len(images), 6)
+    # Too wide for a notebook column: smaller images, down to 1.5 inches, then more rows.
+    size = max(min(size, NOTEBOOK_WIDTH / ncols), min(size, MIN_IMAGE_SIZE))
+    ncols = min(ncols, max(1, int(NOTEBOOK_WIDTH // size)))
     nrows = math.ceil(len(images) / ncols)
     figure, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
     for index, axis in enumerate(axes.flat):
@@ -72,11 +87,35 @@ def show_images(
             options = {"cmap": "RdBu_r" if cmap == "gray" else cmap, "vmin": -limit, "vmax": limit}
         axis.imshow(image, **options)
         if titles is not None:
-            axis.set_title(titles[index], fontsize=10)
+            axis.set_title(_wrap(titles[index], size, TITLE_SIZE), fontsize=TITLE_SIZE)
     figure.tight_layout()
     if caption:
         add_caption(figure, caption)
     return figure
+
+
+def metric_label(name):
+    """Turns a Keras metric key into words for a title or a legend.
+
+    Example:
+
+    >>> [metric_label(name) for name in ["val_loss", "top5_accuracy", "learning_rate"]]
+    ['validation loss', 'top-5 accuracy', 'learning rate']
+    >>> metric_label("sparse_categorical_accuracy")
+    'accuracy'
+    """
+    prefix, name = ("validation ", name[4:]) if name.startswith("val_") else ("", name)
+    name = re.sub(r"^(sparse_)?(categorical_)?", "", name) if name.endswith("accuracy") else name
+    name = re.sub(r"^top_?(\d+)_", r"top-\1 ", name)
+    return prefix + name.replace("_", " ")
+
+
+def _wrap(title, width_inches, fontsize):
+    """Wraps a title at spaces to about the width of its panel."""
+    characters = max(8, int(width_inches * 72 / (0.6 * fontsize)))
+    return (
+        "\n".join(textwrap.wrap(str(title), characters)) if len(str(title)) > characters else title
+    )
 
 
 def plot_array(values, ax=None, title=None, highlight=None, fmt="{:g}", cmap="Blues"):
@@ -122,7 +161,7 @@ def plot_array(values, ax=None, title=None, highlight=None, fmt="{:g}", cmap="Bl
 
 
 def draw_convolution(
-    input_size=7, kernel_size=3, strides=1, padding=0, dilation_rate=1, row=0, col=0
+    input_size=7, kernel_size=3, strides=1, padding=0, dilation_rate=1, row=0, col=0, figure=None
 ):
     """Draws where a kernel lands on a square input, and the output it produces.
 
@@ -135,6 +174,8 @@ def draw_convolution(
         input_size, kernel_size, strides, padding, dilation_rate: as in
             `coursekit.arithmetic.conv_output_size` (padding may be a string).
         row, col: the output position to show (clipped to the output).
+        figure: an empty figure to draw on, e.g. a `coursekit.rendering.detached_figure`
+            that a widget redraws; by default a new pyplot figure.
 
     Returns:
         The matplotlib figure.
@@ -151,11 +192,9 @@ def draw_convolution(
     before, after = padding_amounts(input_size, kernel_size, strides, padding, dilation_rate)
     padded = input_size + before + after
     row, col = min(row, output_size - 1), min(col, output_size - 1)
-    figure, (left, right) = plt.subplots(
-        1,
-        2,
-        figsize=(7.5, 3.8),
-        gridspec_kw={"width_ratios": [max(padded, 1), max(output_size, 1)]},
+    figure = figure or plt.figure(figsize=(7.5, 3.8))
+    left, right = figure.subplots(
+        1, 2, gridspec_kw={"width_ratios": [max(padded, 1), max(output_size, 1)]}
     )
     for i in range(padded):
         for j in range(padded):
@@ -191,8 +230,10 @@ def draw_convolution(
         (left, padded, f"input {input_size}x{input_size} + padding"),
         (right, output_size, f"output {output_size}x{output_size}"),
     ):
-        axis.set_xlim(0, size)
-        axis.set_ylim(size, 0)
+        # A margin of a few hundredths of a cell, so that the outer grid lines are not
+        # clipped at the edge of the axes (the right and bottom borders vanished).
+        axis.set_xlim(-GRID_MARGIN, size + GRID_MARGIN)
+        axis.set_ylim(size + GRID_MARGIN, -GRID_MARGIN)
         axis.set_aspect("equal")
         axis.axis("off")
         axis.set_title(title, fontsize=10)
@@ -255,18 +296,27 @@ def plot_confusion_matrix(labels, predictions, class_names, ax=None, normalize=T
     if normalize:
         matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     if ax is None:
-        side = 1.0 + 0.45 * num_classes
-        _, ax = plt.subplots(figsize=(side + 1.0, side))
+        side = min(1.4 + 0.6 * num_classes, NOTEBOOK_WIDTH - 1.4)
+        _, ax = plt.subplots(figsize=(side + 1.2, side))
     image = ax.imshow(matrix, cmap="Blues", vmin=0)
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     threshold = matrix.max() / 2 if matrix.size else 0
+    cell_inches = ax.get_position().width * ax.figure.get_figwidth() / max(num_classes, 1)
+    cell_font = min(10, max(6, cell_inches * 72 / 2.6))  # ".83" fills most of a cell
     for (row, col), value in np.ndenumerate(matrix):
         text = f"{value:.2f}".lstrip("0") if normalize else str(value)
         if value == 0:
             text = "0"
         color = "white" if value > threshold else "black"
-        ax.text(col, row, text, ha="center", va="center", fontsize=7, color=color)
-    ax.set_xticks(range(num_classes), class_names, rotation=90 if num_classes > 10 else 0)
+        ax.text(col, row, text, ha="center", va="center", fontsize=cell_font, color=color)
+    long_names = max(len(str(name)) for name in class_names) > 3
+    ax.set_xticks(
+        range(num_classes),
+        class_names,
+        rotation=45 if long_names else 0,
+        ha="right" if long_names else "center",
+        rotation_mode="anchor",
+    )
     ax.set_yticks(range(num_classes), class_names)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")

@@ -1,8 +1,14 @@
-"""Interactive explorers built from core ipywidgets only (they work on ipywidgets 7 and 8)."""
+"""Interactive explorers built from core ipywidgets only (they work on ipywidgets 7 and 8).
 
-import matplotlib.pyplot as plt
+A drawing that a slider redraws is never a pyplot figure in an `Output` widget: two
+callbacks running at once (JupyterLab >= 4.4 with ipykernel 7 does that) would blank or
+tear it. Each frame is drawn into a figure pyplot does not track, under a lock, and
+handed over as one PNG to an `Image` widget (see `coursekit.rendering`).
+"""
 
-from coursekit import arithmetic
+import html
+
+from coursekit import arithmetic, rendering
 from coursekit.plotting import draw_convolution
 from coursekit.scratch.windows import padding_amounts
 
@@ -77,21 +83,7 @@ def conv_explorer(input_size=7, kernel_size=3, strides=1, padding="valid", dilat
         ),
         "position": widgets.IntSlider(value=0, min=0, max=143, description="output #"),
     }
-
-    def render(input_size, kernel_size, strides, padding, dilation_rate, position):
-        try:
-            output_size = arithmetic.conv_output_size(
-                input_size, kernel_size, strides, padding, dilation_rate
-            )
-        except ValueError as error:
-            print(error)
-            return
-        row, col = divmod(min(position, output_size**2 - 1), output_size)
-        print(explain_output_size(input_size, kernel_size, strides, padding, dilation_rate))
-        draw_convolution(input_size, kernel_size, strides, padding, dilation_rate, row, col)
-        plt.show()
-
-    output = widgets.interactive_output(render, controls)
+    view = LiveDrawing(_draw_geometry, controls)
     names = list(controls)
     return widgets.VBox(
         [
@@ -101,6 +93,107 @@ def conv_explorer(input_size=7, kernel_size=3, strides=1, padding="valid", dilat
                     widgets.VBox([controls[n] for n in names[3:]]),
                 ]
             ),
-            output,
+            view.text,
+            view.image,
         ]
     )
+
+
+def interact_figure(draw, figsize=(7.5, 3.8), **ranges):
+    """Like `ipywidgets.interact`, for a function that draws on the figure it is given.
+
+    Use it instead of `interact` for drawings: `interact` draws through pyplot, whose
+    figures two overlapping callbacks blank or tear (see `coursekit.rendering`).
+
+    Args:
+        draw: a function that takes the controls' values as keyword arguments and a
+            `figure=` to draw on, such as `coursekit.plotting.draw_convolution`.
+        figsize: the figure's size in inches.
+        **ranges: one control per argument, written as for `interact`: `(3, 12)` a
+            slider of ints, a list of choices a dropdown, and so on.
+
+    Returns:
+        The widget: the controls above the drawing.
+
+    Example, as the last line of a notebook cell:
+
+        interact_figure(plotting.draw_convolution, input_size=(3, 12), strides=(1, 4))
+    """
+    import ipywidgets as widgets
+
+    controls = {}
+    for name, abbreviation in ranges.items():
+        control = widgets.interactive.widget_from_abbrev(abbreviation)
+        control.description = name
+        controls[name] = control
+    view = LiveDrawing(lambda figure, **values: draw(figure=figure, **values), controls, figsize)
+    return widgets.VBox([*controls.values(), view.text, view.image])
+
+
+class LiveDrawing:
+    """A text and a figure that redraw whenever one of the controls changes.
+
+    Each redraw reads the values of all controls, calls `draw(figure, **values)` on a
+    fresh figure that pyplot does not track, and shows the text it returns and the
+    figure as one PNG. Redraws are serialised by `rendering.DRAWING_LOCK`, and each
+    reads the controls' values inside it, so the last one to finish shows the
+    controls' latest values even when two callbacks run at once on two threads.
+
+    Args:
+        draw: `draw(figure, **values)` draws on `figure` and may return a text to
+            show above it; it may raise `ValueError` for values that make no drawing,
+            whose message is then shown instead of the figure.
+        controls: a dict of ipywidgets value widgets, keyed by `draw`'s argument names.
+        figsize: the figure's size in inches.
+
+    Attributes:
+        text: an `ipywidgets.HTML` with the text.
+        image: an `ipywidgets.Image` with the figure.
+        frames: how many frames have been drawn.
+    """
+
+    def __init__(self, draw, controls, figsize=(7.5, 3.8)):
+        import ipywidgets as widgets
+
+        self.draw = draw
+        self.controls = controls
+        self.figsize = figsize
+        self.text = widgets.HTML()
+        self.image = widgets.Image(format="png")
+        self.frames = 0
+        for control in controls.values():
+            control.observe(self.redraw, names="value")
+        self.redraw()
+
+    def redraw(self, change=None):
+        """Draws a frame from the controls' current values and shows it."""
+        with rendering.DRAWING_LOCK:
+            values = {name: control.value for name, control in self.controls.items()}
+            figure = rendering.detached_figure(self.figsize)
+            try:
+                text = self.draw(figure, **values)
+            except ValueError as error:
+                self._show(str(error), None)
+                return
+            self._show(text, rendering.figure_png(figure))
+
+    def _show(self, text, png):
+        self.frames += 1
+        self.text.value = f"<pre>{html.escape(text)}</pre>" if isinstance(text, str) else ""
+        if png is None:
+            self.image.layout.display = "none"
+        else:
+            self.image.value = png
+            self.image.layout.display = None
+
+
+def _draw_geometry(figure, input_size, kernel_size, strides, padding, dilation_rate, position):
+    """Draws the kernel at output number `position` and returns the formula with its numbers."""
+    output_size = arithmetic.conv_output_size(
+        input_size, kernel_size, strides, padding, dilation_rate
+    )
+    row, col = divmod(min(position, output_size**2 - 1), output_size)
+    draw_convolution(
+        input_size, kernel_size, strides, padding, dilation_rate, row, col, figure=figure
+    )
+    return explain_output_size(input_size, kernel_size, strides, padding, dilation_rate)

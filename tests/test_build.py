@@ -47,6 +47,13 @@ def test_stale_and_missing_notebooks_are_reported(tmp_path):
     assert build_all(tmp_path, check_only=True) == []
 
 
+def test_a_notebook_laid_out_differently_but_the_same_is_current(tmp_path):
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    student = tmp_path / "notebooks" / "01_convolution_arithmetic.ipynb"
+    student.write_text(json.dumps(json.loads(student.read_text()), indent=4))  # other layout
+    assert build_all(tmp_path, check_only=True) == []
+
+
 def test_student_version_keeps_no_solution():
     built = build_notebook(NOTEBOOK_01)
     student = "\n".join(cell.source for cell in built.student.cells)

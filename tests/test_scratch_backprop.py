@@ -1,4 +1,5 @@
-"""relu, conv2d_backward and gradient checking against tf.GradientTape and finite differences."""
+"""relu, conv2d_backward and gradient checking against the Keras backend's autodiff,
+tf.GradientTape and finite differences."""
 
 import itertools
 
@@ -10,6 +11,7 @@ import tensorflow as tf
 from coursekit.scratch import (
     conv2d,
     conv2d_backward,
+    conv2d_backward_loops,
     max_pool2d,
     max_pool2d_backward,
     numerical_gradient,
@@ -18,6 +20,7 @@ from coursekit.scratch import (
     relu_backward,
 )
 from coursekit.scratch.windows import extract_windows, scatter_windows
+from tests.autodiff import layer_function, vjp
 
 
 def tf_conv2d_gradients(x, kernel, bias, grad_output_seed, strides, padding, dilation_rate):
@@ -57,8 +60,11 @@ CONV_CASES = list(
 )
 
 
+@pytest.mark.parametrize("backward", [conv2d_backward, conv2d_backward_loops])
 @pytest.mark.parametrize(("x_shape", "kernel_hw", "strides", "padding", "dilation"), CONV_CASES)
-def test_conv2d_backward_matches_tensorflow(x_shape, kernel_hw, strides, padding, dilation):
+def test_conv2d_backward_matches_tensorflow(
+    x_shape, kernel_hw, strides, padding, dilation, backward
+):
     rng = np.random.default_rng(0)
     x = rng.normal(size=x_shape)
     kernel = rng.normal(size=(*kernel_hw, x_shape[-1], 4))
@@ -69,7 +75,7 @@ def test_conv2d_backward_matches_tensorflow(x_shape, kernel_hw, strides, padding
     np.testing.assert_allclose(
         conv2d(x, kernel, bias, strides, padding, dilation), expected_y, rtol=1e-12, atol=1e-12
     )
-    got = conv2d_backward(grad_output, x, kernel, strides, padding, dilation)
+    got = backward(grad_output, x, kernel, strides, padding, dilation)
     assert isinstance(got, tuple) and len(got) == 3
     for name, got_grad, expected_grad in zip(("x", "kernel", "bias"), got, expected, strict=True):
         assert got_grad.shape == expected_grad.shape, name
@@ -91,15 +97,12 @@ def test_conv2d_backward_matches_a_keras_layer(strides, padding, dilation):
     )
     layer.build(x.shape)
     layer.set_weights([kernel, bias])
-    inputs = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(inputs)
-        outputs = layer(inputs)
+    outputs, pullback = vjp(layer_function(layer), x, kernel, bias)
     grad_output = rng.normal(size=outputs.shape)
-    expected = tape.gradient(outputs, [inputs, *layer.trainable_weights], grad_output)
+    expected = pullback(grad_output)
     got = conv2d_backward(grad_output, x, kernel, strides, padding, dilation)
     for got_grad, expected_grad in zip(got, expected, strict=True):
-        np.testing.assert_allclose(got_grad, keras.ops.convert_to_numpy(expected_grad), rtol=1e-12)
+        np.testing.assert_allclose(got_grad, expected_grad, rtol=1e-12)
 
 
 @pytest.mark.parametrize(("padding", "strides"), [("full", 1), ("full", 2), (1, 2), (2, 3)])
@@ -119,6 +122,21 @@ def test_conv2d_backward_matches_finite_differences_beyond_keras_paddings(paddin
         relative_error(grad_kernel, numerical_gradient(lambda k: loss(x, k, bias), kernel)) < 1e-8
     )
     assert relative_error(grad_bias, numerical_gradient(lambda b: loss(x, kernel, b), bias)) < 1e-8
+
+
+@pytest.mark.parametrize(
+    ("strides", "padding", "dilation"),
+    list(itertools.product((1, 2, (3, 1)), ("valid", "full", 2, (1, "same"), (0, 2)), (1, (2, 1)))),
+)
+def test_conv2d_backward_matches_its_loop_definition_beyond_keras(strides, padding, dilation):
+    rng = np.random.default_rng(7)
+    x, kernel = rng.normal(size=(2, 8, 7, 2)), rng.normal(size=(3, 2, 2, 3))
+    grad_output = rng.normal(size=conv2d(x, kernel, None, strides, padding, dilation).shape)
+    got = conv2d_backward(grad_output, x, kernel, strides, padding, dilation)
+    expected = conv2d_backward_loops(grad_output, x, kernel, strides, padding, dilation)
+    for name, got_grad, expected_grad in zip(("x", "kernel", "bias"), got, expected, strict=True):
+        assert got_grad.shape == expected_grad.shape, name
+        np.testing.assert_allclose(got_grad, expected_grad, rtol=1e-12, atol=1e-12, err_msg=name)
 
 
 def test_input_gradient_is_a_full_convolution_with_the_flipped_kernel():
@@ -141,16 +159,13 @@ def test_scatter_windows_is_the_transpose_of_extract_windows():
         np.testing.assert_allclose(np.sum(windows * values), np.sum(x * back), rtol=1e-12)
 
 
-def test_relu_and_its_gradient_match_tensorflow_including_at_zero():
+def test_relu_and_its_gradient_match_keras_including_at_zero():
     rng = np.random.default_rng(5)
     x = rng.integers(-3, 4, size=(2, 5, 5, 3)).astype(np.float64)  # many exact zeros
     grad_output = rng.normal(size=x.shape)
-    inputs = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(inputs)
-        outputs = keras.activations.relu(inputs)
-    expected_grad = tape.gradient(outputs, inputs, tf.constant(grad_output)).numpy()
-    np.testing.assert_array_equal(relu(x), outputs.numpy())
+    outputs, pullback = vjp(keras.activations.relu, x)
+    (expected_grad,) = pullback(grad_output)
+    np.testing.assert_array_equal(relu(x), outputs)
     np.testing.assert_array_equal(relu_backward(grad_output, x), expected_grad)
     assert np.all(relu_backward(grad_output, x)[x == 0] == 0)
 
@@ -205,6 +220,12 @@ def test_relative_error_is_the_largest_elementwise_ratio():
         (lambda: relu_backward(np.zeros(3), np.zeros(4)), "Received: grad_output.shape"),
         (
             lambda: conv2d_backward(
+                np.zeros((1, 3, 3, 1)), np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1))
+            ),
+            "Received: grad_output.shape",
+        ),
+        (
+            lambda: conv2d_backward_loops(
                 np.zeros((1, 3, 3, 1)), np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1))
             ),
             "Received: grad_output.shape",

@@ -70,6 +70,42 @@ def test_cross_entropy_clips_like_keras_so_a_zero_probability_is_finite():
     assert got == pytest.approx((-np.log(1e-7) - np.log(0.5)) / 2, rel=1e-6)
 
 
+def test_cross_entropy_takes_rows_as_they_are_where_keras_divides_them_by_their_sum():
+    # The documented precondition: rows are distributions. For rows that are not, Keras
+    # renormalises and cross_entropy does not; renormalising first gives Keras's value.
+    rng = np.random.default_rng(11)
+    distributions = rng.uniform(0.1, 0.4, size=(6, 4))
+    distributions /= distributions.sum(axis=1, keepdims=True)  # entries below 0.58
+    sums = np.array([0.3, 0.6, 0.9, 1.1, 1.4, 1.7])
+    probabilities = distributions * sums[:, np.newaxis]  # all inside the clip range
+    labels = rng.integers(0, 4, size=6)
+    loss = keras.losses.SparseCategoricalCrossentropy(dtype="float64")
+    expected = float(keras_numpy(loss(labels, probabilities)))
+    got = scratch.cross_entropy(probabilities, labels)
+    true_class = probabilities[np.arange(6), labels]
+    assert got == pytest.approx(np.mean(-np.log(true_class)), rel=1e-12)
+    # -log(p_y / s) = -log(p_y) + log(s): Keras's loss is larger by the mean log row sum.
+    assert expected - got == pytest.approx(np.mean(np.log(sums)), rel=1e-9)
+    normalised = probabilities / probabilities.sum(axis=1, keepdims=True)
+    assert scratch.cross_entropy(normalised, labels) == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("num_classes", [2, 10, 100])
+def test_on_distributions_the_clip_moves_keras_by_at_most_num_classes_epsilons(num_classes):
+    # Keras renormalises after clipping, so every zero adds 1e-7 to the row's sum.
+    rng = np.random.default_rng(num_classes)
+    probabilities = scratch.softmax(rng.normal(size=(8, num_classes)) * 4)
+    labels = np.argmax(probabilities, axis=1)
+    zeros = rng.random(probabilities.shape) < 0.3
+    zeros[np.arange(8), labels] = False  # every row keeps its largest probability
+    probabilities[zeros] = 0.0
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    labels[:2] = np.argmin(probabilities[:2], axis=1)  # two clipped true classes
+    loss = keras.losses.SparseCategoricalCrossentropy(dtype="float64")
+    expected = float(keras_numpy(loss(labels, probabilities)))
+    assert abs(scratch.cross_entropy(probabilities, labels) - expected) <= num_classes * 1e-7
+
+
 def test_cross_entropy_is_the_mean_not_the_sum():
     probabilities = np.full((4, 2), 0.5)
     assert scratch.cross_entropy(probabilities, np.zeros(4, int)) == pytest.approx(np.log(2))
@@ -150,6 +186,26 @@ def test_top_k_error_counts_ties_in_the_predictions_favour():
     # Label 1 ties with class 0 for first place: in the top 1, like tf.math.in_top_k.
     assert scratch.top_k_error(scores, np.array([1, 0]), k=1) == 0.0
     assert scratch.top_k_error(scores, np.array([2, 2]), k=2) == 1.0
+
+
+@pytest.mark.parametrize("true_score", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_a_true_score_that_is_not_finite_is_an_error_as_in_keras_and_tf(true_score, k):
+    scores = np.array([[0.5, 0.2, 0.3], [0.1, 0.6, 0.3], [0.2, 0.2, 0.6]])
+    labels = np.array([0, 1, 2])
+    scores[0, 0] = true_score  # example 0; the others are top-1 hits
+    got = scratch.top_k_error(scores, labels, k)
+    assert got == pytest.approx(1 / 3)
+    assert got == pytest.approx(keras_top_k_error(scores, labels, k), abs=1e-6)
+    in_top_k = tf.math.in_top_k(labels, scores.astype("float32"), k).numpy()
+    assert got == pytest.approx(1.0 - in_top_k.mean(), abs=1e-12)
+
+
+def test_scores_of_other_classes_compare_as_numbers():
+    labels = np.array([0])
+    assert scratch.top_k_error(np.array([[0.5, np.nan, 0.2]]), labels, k=1) == 0.0
+    assert scratch.top_k_error(np.array([[0.5, np.inf, 0.2]]), labels, k=1) == 1.0
+    assert scratch.top_k_error(np.array([[0.5, np.inf, 0.2]]), labels, k=2) == 0.0
 
 
 def test_top_k_error_rejects_a_bad_k():

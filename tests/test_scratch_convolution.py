@@ -1,4 +1,4 @@
-"""coursekit.scratch.conv2d against keras.layers.Conv2D and against plain loops."""
+"""coursekit.scratch.conv2d and its loop definition against keras.layers.Conv2D and each other."""
 
 import itertools
 
@@ -7,25 +7,7 @@ import numpy as np
 import pytest
 
 from coursekit import arithmetic
-from coursekit.scratch import conv2d
-from coursekit.scratch.windows import padding_amounts
-
-
-def loop_conv2d(x, kernel, bias, strides, padding, dilation_rate):
-    """The definition, one multiply-add at a time, with explicit padding amounts."""
-    kernel_h, kernel_w, _, filters = kernel.shape
-    (pad_top, pad_bottom) = padding_amounts(x.shape[1], kernel_h, strides, padding, dilation_rate)
-    (pad_left, pad_right) = padding_amounts(x.shape[2], kernel_w, strides, padding, dilation_rate)
-    padded = np.pad(x, ((0, 0), (pad_top, pad_bottom), (pad_left, pad_right), (0, 0)))
-    out_h = arithmetic.conv_output_size(x.shape[1], kernel_h, strides, padding, dilation_rate)
-    out_w = arithmetic.conv_output_size(x.shape[2], kernel_w, strides, padding, dilation_rate)
-    out = np.zeros((x.shape[0], out_h, out_w, filters))
-    for n, i, j, f in itertools.product(*(range(d) for d in out.shape)):
-        for u, v in itertools.product(range(kernel_h), range(kernel_w)):
-            row, col = i * strides + u * dilation_rate, j * strides + v * dilation_rate
-            out[n, i, j, f] += padded[n, row, col, :] @ kernel[u, v, :, f]
-        out[n, i, j, f] += 0.0 if bias is None else bias[f]
-    return out
+from coursekit.scratch import conv2d, conv2d_loops
 
 
 def keras_conv2d(x, kernel, bias, strides, padding, dilation_rate):
@@ -52,14 +34,15 @@ KERAS_CASES = [
 ]
 
 
+@pytest.mark.parametrize("implementation", [conv2d, conv2d_loops])
 @pytest.mark.parametrize(("x_shape", "kernel_hw", "strides", "padding", "dilation"), KERAS_CASES)
-def test_conv2d_matches_keras(x_shape, kernel_hw, strides, padding, dilation):
+def test_conv2d_matches_keras(x_shape, kernel_hw, strides, padding, dilation, implementation):
     rng = np.random.default_rng(0)
     x = rng.normal(size=x_shape)
     kernel = rng.normal(size=(*kernel_hw, x_shape[-1], 4))
     bias = rng.normal(size=4)
     expected = keras_conv2d(x, kernel, bias, strides, padding, dilation)
-    got = conv2d(x, kernel, bias, strides=strides, padding=padding, dilation_rate=dilation)
+    got = implementation(x, kernel, bias, strides=strides, padding=padding, dilation_rate=dilation)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
@@ -74,18 +57,51 @@ def test_same_padding_at_stride_2_puts_the_extra_zero_at_the_end():
     np.testing.assert_allclose(out, keras_conv2d(x, kernel, None, 2, "same", 1)[0, :, :, 0])
 
 
+PADDINGS = ("valid", "same", "full", 1, 2, (2, 0), (0, "same"), ["full", 1])
+
+
 @pytest.mark.parametrize(
     ("strides", "padding", "dilation"),
-    list(itertools.product((1, 2, 3), ("valid", "same", "full", 1, 2), (1, 2, 3))),
+    list(itertools.product((1, 2, 3, (2, 1)), PADDINGS, (1, 2, (1, 3)))),
 )
-def test_conv2d_matches_loops_beyond_what_keras_allows(strides, padding, dilation):
+def test_conv2d_matches_its_loop_definition_beyond_what_keras_allows(strides, padding, dilation):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(2, 9, 8, 2))
     kernel = rng.normal(size=(3, 2, 2, 3))
     bias = rng.normal(size=3)
-    expected = loop_conv2d(x, kernel, bias, strides, padding, dilation)
+    expected = conv2d_loops(x, kernel, bias, strides, padding, dilation)
     got = conv2d(x, kernel, bias, strides=strides, padding=padding, dilation_rate=dilation)
+    assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("implementation", [conv2d, conv2d_loops])
+@pytest.mark.parametrize(("pad_h", "pad_w"), [(0, 0), (1, 0), (0, 2), (2, 1), (3, 3)])
+def test_a_padding_pair_adds_that_many_zeros_on_each_side_of_each_axis(
+    pad_h, pad_w, implementation
+):
+    rng = np.random.default_rng(2)
+    x, kernel = rng.normal(size=(2, 6, 5, 2)), rng.normal(size=(3, 3, 2, 4))
+    padded = np.pad(x, ((0, 0), (pad_h, pad_h), (pad_w, pad_w), (0, 0)))
+    np.testing.assert_allclose(
+        implementation(x, kernel, padding=(pad_h, pad_w)), conv2d(padded, kernel), atol=1e-12
+    )
+
+
+@pytest.mark.parametrize("padding", [(1, 2), (0, "same"), ("full", "valid"), [2, 0], 1, "same"])
+def test_conv2d_and_conv_layer_stats_agree_on_the_output_shape(padding):
+    stats = arithmetic.conv_layer_stats((9, 7, 3), 5, (3, 2), strides=(2, 1), padding=padding)
+    output = conv2d(np.zeros((1, 9, 7, 3)), np.zeros((3, 2, 3, 5)), strides=(2, 1), padding=padding)
+    assert output.shape[1:] == stats["output_shape"]
+
+
+@pytest.mark.parametrize("padding", [(1, 2, 3), (1,), -1, (1, -1), "half", True, 1.5])
+def test_conv2d_and_conv_layer_stats_refuse_the_same_paddings(padding):
+    with pytest.raises(ValueError, match="Received: padding="):
+        arithmetic.conv_layer_stats((9, 7, 3), 5, 3, padding=padding)
+    for implementation in (conv2d, conv2d_loops):
+        with pytest.raises(ValueError, match="Received: padding="):
+            implementation(np.zeros((1, 9, 7, 3)), np.zeros((3, 3, 3, 5)), padding=padding)
 
 
 def test_true_convolution_is_correlation_with_the_flipped_kernel():
@@ -122,5 +138,6 @@ def test_float32_inputs_stay_float32_and_match_keras():
 )
 def test_conv2d_rejects_mismatched_shapes(x_shape, kernel_shape, bias_shape):
     bias = None if bias_shape is None else np.zeros(bias_shape)
-    with pytest.raises(ValueError, match="Received"):
-        conv2d(np.zeros(x_shape), np.zeros(kernel_shape), bias)
+    for implementation in (conv2d, conv2d_loops):
+        with pytest.raises(ValueError, match="Received"):
+            implementation(np.zeros(x_shape), np.zeros(kernel_shape), bias)

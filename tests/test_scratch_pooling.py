@@ -1,16 +1,31 @@
-"""coursekit.scratch pooling, forward and backward, against Keras layers and tf.GradientTape."""
+"""coursekit.scratch pooling, forward and backward, against Keras layers and the backend's
+autodiff."""
 
 import itertools
 
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
-from coursekit.scratch import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
+from coursekit.scratch import (
+    avg_pool2d,
+    avg_pool2d_backward,
+    avg_pool2d_backward_loops,
+    avg_pool2d_loops,
+    max_pool2d,
+    max_pool2d_backward,
+    max_pool2d_backward_loops,
+    max_pool2d_loops,
+)
+from tests.autodiff import vjp
 
 LAYERS = {"max": keras.layers.MaxPooling2D, "avg": keras.layers.AveragePooling2D}
-SCRATCH = {"max": (max_pool2d, max_pool2d_backward), "avg": (avg_pool2d, avg_pool2d_backward)}
+SCRATCH = {
+    ("max", "vectorised"): (max_pool2d, max_pool2d_backward),
+    ("max", "loops"): (max_pool2d_loops, max_pool2d_backward_loops),
+    ("avg", "vectorised"): (avg_pool2d, avg_pool2d_backward),
+    ("avg", "loops"): (avg_pool2d_loops, avg_pool2d_backward_loops),
+}
 
 CASES = list(
     itertools.product(
@@ -24,20 +39,20 @@ CASES = list(
 
 
 def keras_pool_and_gradient(kind, x, grad_output_shape_seed, pool_size, strides, padding):
-    """Keras's pooled output and TensorFlow's gradient for a random upstream gradient."""
+    """Keras's pooled output and the backend's gradient for a random upstream gradient."""
     layer = LAYERS[kind](pool_size, strides=strides, padding=padding, dtype="float64")
-    inputs = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(inputs)
-        outputs = layer(inputs)
+    outputs, pullback = vjp(layer, x)
     grad_output = np.random.default_rng(grad_output_shape_seed).normal(size=outputs.shape)
-    grad_x = tape.gradient(outputs, inputs, output_gradients=tf.constant(grad_output))
-    return outputs.numpy(), grad_output, grad_x.numpy()
+    (grad_x,) = pullback(grad_output)
+    return outputs, grad_output, grad_x
 
 
+@pytest.mark.parametrize("version", ["vectorised", "loops"])
 @pytest.mark.parametrize("values", ["normal", "ties"])
 @pytest.mark.parametrize(("kind", "x_shape", "pool_size", "strides", "padding"), CASES)
-def test_pooling_and_its_gradient_match_keras(kind, x_shape, pool_size, strides, padding, values):
+def test_pooling_and_its_gradient_match_keras(
+    kind, x_shape, pool_size, strides, padding, values, version
+):
     rng = np.random.default_rng(0)
     if values == "normal":
         x = rng.normal(size=x_shape)
@@ -46,13 +61,35 @@ def test_pooling_and_its_gradient_match_keras(kind, x_shape, pool_size, strides,
     expected, grad_output, expected_grad = keras_pool_and_gradient(
         kind, x, 1, pool_size, strides, padding
     )
-    forward, backward = SCRATCH[kind]
+    forward, backward = SCRATCH[kind, version]
     got = forward(x, pool_size, strides=strides, padding=padding)
     assert got.shape == expected.shape and got.dtype == np.float64
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
     got_grad = backward(grad_output, x, pool_size, strides=strides, padding=padding)
     assert got_grad.shape == x.shape
     np.testing.assert_allclose(got_grad, expected_grad, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize(
+    ("pool_size", "strides", "padding"),
+    [(3, 1, "same"), ((2, 4), (3, 1), "same"), ((4, 1), 2, "valid"), (5, 3, "same")],
+)
+def test_pooling_matches_its_loop_definition(kind, pool_size, strides, padding):
+    rng = np.random.default_rng(4)
+    x = rng.integers(-2, 3, size=(2, 9, 7, 3)).astype(np.float64)  # many ties
+    (forward, backward), (forward_loops, backward_loops) = (
+        SCRATCH[kind, "vectorised"],
+        SCRATCH[kind, "loops"],
+    )
+    output = forward(x, pool_size, strides, padding)
+    np.testing.assert_allclose(output, forward_loops(x, pool_size, strides, padding), atol=1e-14)
+    grad_output = rng.normal(size=output.shape)
+    np.testing.assert_allclose(
+        backward(grad_output, x, pool_size, strides, padding),
+        backward_loops(grad_output, x, pool_size, strides, padding),
+        atol=1e-14,
+    )
 
 
 def test_max_pool_same_padding_never_picks_the_padding():
@@ -113,6 +150,11 @@ def test_float32_stays_float32_and_integers_become_float64():
         ),
         (
             lambda: avg_pool2d_backward(np.zeros((1, 2, 2, 2)), np.zeros((1, 4, 4, 1)), 2),
+            "Received: grad_output.shape",
+        ),
+        (lambda: max_pool2d_loops(np.zeros((1, 4, 4, 1)), 2, padding="full"), "Received: padding"),
+        (
+            lambda: avg_pool2d_backward_loops(np.zeros((1, 2, 2, 2)), np.zeros((1, 4, 4, 1)), 2),
             "Received: grad_output.shape",
         ),
     ],

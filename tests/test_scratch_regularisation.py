@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from coursekit.scratch import dropout, early_stopping_epoch, regularized_update
+from tests.autodiff import vjp
 
 # --- regularized_update -------------------------------------------------------------
 
@@ -15,22 +16,25 @@ def keras_regularized_step(w, x, y, learning_rate, l1, l2):
     """One SGD step of a Dense layer with `kernel_regularizer=L1L2(l1, l2)`.
 
     Returns the data loss's gradient for the kernel and the kernel after the step
-    on the full (penalised) loss, both computed by TensorFlow.
+    on the full (penalised) loss, both computed by the Keras backend.
     """
-    import tensorflow as tf
-
     layer = keras.layers.Dense(
         w.shape[1], kernel_regularizer=keras.regularizers.L1L2(l1, l2), dtype="float64"
     )
     layer.build(x.shape)
-    layer.set_weights([w, np.zeros(w.shape[1])])
-    with tf.GradientTape(persistent=True) as tape:
-        data_loss = tf.reduce_mean((layer(x) - y) ** 2)
-        loss = data_loss + tf.add_n(layer.losses)
-    data_grad = tape.gradient(data_loss, layer.kernel)
+    bias = np.zeros(w.shape[1])
+    layer.set_weights([w, bias])
+
+    def loss(kernel, penalised):
+        outputs, _, penalties = layer.stateless_call([kernel, bias], [], x, return_losses=True)
+        data_loss = keras.ops.mean((outputs - y) ** 2)
+        return data_loss + sum(penalties) if penalised else data_loss
+
+    (data_grad,) = vjp(lambda kernel: loss(kernel, False), w)[1](np.float64(1.0))
+    (grad,) = vjp(lambda kernel: loss(kernel, True), w)[1](np.float64(1.0))
     optimizer = keras.optimizers.SGD(learning_rate)
-    optimizer.apply_gradients([(tape.gradient(loss, layer.kernel), layer.kernel)])
-    return data_grad.numpy(), layer.kernel.numpy()
+    optimizer.apply_gradients([(keras.ops.convert_to_tensor(grad), layer.kernel)])
+    return data_grad, keras.ops.convert_to_numpy(layer.kernel.value)
 
 
 @pytest.mark.parametrize(
@@ -52,6 +56,9 @@ def test_regularized_update_matches_a_keras_sgd_step(shape, learning_rate, l1, l
     x, y = rng.normal(size=(8, shape[0])), rng.normal(size=(8, shape[1]))
     data_grad, expected = keras_regularized_step(w, x, y, learning_rate, l1, l2)
     got = regularized_update(w, data_grad, learning_rate, l1=l1, l2=l2)
+    if keras.backend.backend() != "tensorflow":
+        # JAX differentiates |w| at 0 as 1; the exercise follows TensorFlow and np.sign (0).
+        got, expected = got[w != 0], expected[w != 0]
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
@@ -225,13 +232,18 @@ EARLY_STOPPING_CASES = [
     ([0.9, 0.7, 0.8, 0.75, 0.72, 0.71, 0.73], 10),  # never stops: best weights restored
     ([0.5, 0.6, 0.7, 0.8], 1),  # the first epoch is the best
     ([0.5, 0.6, 0.7, 0.8], 5),
-    ([1.0, 1.0 - 1e-9, 0.5], 0),  # equal in float32: a tie for Keras
+    FLOAT32_TIE := ([1.0, 1.0 - 1e-9, 0.5], 0),  # equal in float32: a tie for Keras
     ([0.8, float("nan"), 0.7, 0.9], 1),  # NaN is never an improvement
 ]
 
 
 @pytest.mark.parametrize(("losses", "patience"), EARLY_STOPPING_CASES)
 def test_early_stopping_epoch_matches_keras_early_stopping_in_fit(losses, patience):
+    if (losses, patience) == FLOAT32_TIE and keras.backend.backend() != "tensorflow":
+        pytest.skip(
+            "Keras on TensorFlow hands callbacks float32 logs, so 1 - 1e-9 ties with 1; "
+            "other backends keep float64, as the exercise does not"
+        )
     assert early_stopping_epoch(losses, patience) == keras_early_stopping_by_fit(losses, patience)
 
 

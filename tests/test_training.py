@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -88,10 +89,12 @@ def test_fit_draws_live_curves_in_a_notebook(blobs, monkeypatch):
             updates.append(figure)
 
     def display(figure):
+        # Drawn off pyplot: the inline backend must not show it again when the cell ends.
+        assert plt.get_fignums() == []
         shown.append(figure)
         return Handle()
 
-    monkeypatch.setattr(progress, "_display_with_handle", display)
+    monkeypatch.setattr(progress, "_display_figure", display)
     monkeypatch.setattr(training.loop, "in_notebook", lambda: True)
     train, validation = blobs
     training.fit(build_classifier(), train, validation, "fast", epochs=3)
@@ -101,7 +104,54 @@ def test_fit_draws_live_curves_in_a_notebook(blobs, monkeypatch):
     assert [axis.get_title() for axis in figure.axes] == ["loss", "accuracy"]
     training_line, validation_line = figure.axes[0].lines[:2]
     assert len(training_line.get_xdata()) == len(validation_line.get_xdata()) == 3
-    assert "best val_loss, whose weights the model keeps" in figure.texts[-1].get_text()
+    assert "best validation loss, whose weights the model keeps" in figure.texts[-1].get_text()
+
+
+def test_run_status_shows_one_line_per_run_updated_every_epoch(blobs, monkeypatch):
+    shown = []
+
+    class Handle:
+        def update(self, text):
+            shown.append(repr(text))
+
+    def display(text):
+        shown.append(text)
+        return Handle()
+
+    monkeypatch.setattr(progress, "in_notebook", lambda: True)
+    monkeypatch.setattr(progress, "_display_text", display)
+    train, validation = blobs
+    model = build_classifier()
+    training.fit(
+        model,
+        train,
+        validation,
+        "fast",
+        epochs=3,
+        progress="none",
+        callbacks=[training.RunStatus()],
+    )
+    assert len(shown) == 4  # the start, then one update per epoch, in the same output
+    assert shown[0] == "Adam, learning rate 0.001: training, 3 epochs"
+    assert shown[-1].startswith("Adam, learning rate 0.001: 3/3 epochs in ")
+    assert "val_loss" in shown[-1]
+
+
+def test_run_status_prints_one_line_per_run_outside_notebooks(blobs, capsys):
+    train, validation = blobs
+    for label in ("first", "second"):
+        training.fit(
+            build_classifier(),
+            train,
+            validation,
+            "fast",
+            epochs=2,
+            progress="none",
+            callbacks=[training.RunStatus(label)],
+        )
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["first", "second"]
+    assert all("2/2 epochs" in line and "val_accuracy" in line for line in lines)
 
 
 def test_early_stopping_restores_the_weights_of_the_best_epoch(blobs):
@@ -164,6 +214,65 @@ def test_fit_applies_its_xla_decision_to_a_model_compiled_otherwise(blobs):
     model.jit_compile = not wanted
     training.fit(model, train, profile="fast", epochs=1, progress="none")
     assert model.jit_compile is wanted
+
+
+class EarlyStoppingArguments(keras.callbacks.Callback):
+    """Stands in for keras.callbacks.EarlyStopping and keeps the arguments it was given."""
+
+    def __init__(self, **arguments):
+        super().__init__()
+        self.arguments = arguments
+
+
+def fit_arguments(monkeypatch, train, validation=None, **options):
+    """What training.fit hands to keras.Model.fit, recorded instead of training."""
+    monkeypatch.setattr(keras.callbacks, "EarlyStopping", EarlyStoppingArguments)
+    model = build_classifier()
+    recorded = {}
+    model.fit = lambda **arguments: recorded.update(arguments)
+    training.fit(model, train, validation, "fast", **options)
+    callbacks = recorded.pop("callbacks")
+    return recorded, [type(callback).__name__ for callback in callbacks], callbacks
+
+
+def test_fit_hands_keras_the_batching_of_arrays_and_of_datasets(blobs, monkeypatch):
+    import tensorflow as tf
+
+    train, validation = blobs
+    fast = profiles.get_profile("fast")
+    arrays, _, _ = fit_arguments(monkeypatch, train, validation, progress="none")
+    assert arrays["batch_size"] == fast.batch_size and arrays["epochs"] == fast.epochs
+    assert "shuffle" not in arrays
+    assert fit_arguments(monkeypatch, train, progress="none", batch_size=7)[0]["batch_size"] == 7
+    dataset = tf.data.Dataset.from_tensor_slices(train).batch(10)
+    batched, _, _ = fit_arguments(monkeypatch, dataset, progress="none")
+    assert batched["shuffle"] is False and "batch_size" not in batched
+    assert fit_arguments(monkeypatch, dataset, progress="none", shuffle=True)[0]["shuffle"]
+
+
+def test_fit_adds_early_stopping_then_progress_before_the_callers_callbacks(blobs, monkeypatch):
+    train, validation = blobs
+    mine = keras.callbacks.History()
+    _, names, callbacks = fit_arguments(
+        monkeypatch,
+        train,
+        validation,
+        monitor="val_accuracy",
+        patience=4,
+        progress="log",
+        callbacks=[mine],
+    )
+    assert names == ["EarlyStoppingArguments", "EpochLog", "History"] and callbacks[-1] is mine
+    assert callbacks[0].arguments == {
+        "monitor": "val_accuracy",
+        "mode": "max",
+        "patience": 4,
+        "restore_best_weights": True,
+    }
+    assert fit_arguments(monkeypatch, train, validation, patience=None, progress="none")[1] == []
+    assert fit_arguments(monkeypatch, train, None, progress="log")[1] == ["EpochLog"]
+    _, _, callbacks = fit_arguments(monkeypatch, train, validation, progress="none")
+    assert callbacks[0].arguments["mode"] == "min"  # val_loss, the default monitor
 
 
 @pytest.mark.parametrize(
@@ -237,6 +346,7 @@ TWO_DEVICE_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.tensorflow_only
 def test_mirrored_strategy_on_two_logical_cpus_trains_like_one_device():
     environment = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "KERAS_BACKEND": "tensorflow"}
     completed = subprocess.run(

@@ -9,6 +9,7 @@ EMBEDDED_NAMES = ("digits", "faces")
 ONLINE_NAMES = ("cifar10", "imagenette")
 NAMES = EMBEDDED_NAMES + ONLINE_NAMES
 FALLBACK_NAME = "digits"
+DOWNLOAD_MEGABYTES_PER_SECOND = 50 / 8  # a 50 Mbit/s connection, for the time estimate
 
 
 def load(name, profile=None, *, download=None):
@@ -21,8 +22,8 @@ def load(name, profile=None, *, download=None):
       prints a one-line notice.
     - `default` uses the online dataset when it is already in the cache
       (see `coursekit.data.download.cache_dir`); otherwise, or when it cannot be read,
-      it falls back to the embedded digits with a one-line notice. Pass
-      `download=True` to fetch it.
+      it falls back to the embedded digits with a one-line notice that gives the
+      exact call which downloads it, and its size. Pass `download=True` to fetch it.
     - `full` downloads the dataset when it is not cached; when that fails (offline, a
       checksum that keeps failing) it raises `DataUnavailableError`, whose message
       names the embedded fallback, rather than silently training on something else.
@@ -131,5 +132,21 @@ def _load_online(name, profile, download):
     except DataUnavailableError as error:
         if download:
             raise
-        print(f"Note: {error.reason} Using the embedded {FALLBACK_NAME!r} instead.")
+        print(
+            f"Note: {error.reason} Using the embedded {FALLBACK_NAME!r} instead. {_how_to_download(name, profile)}"
+        )
         return _load_embedded(FALLBACK_NAME, profile)
+
+
+def _how_to_download(name, profile):
+    """The exact call that downloads an online dataset, and what the download costs."""
+    from coursekit.data import online
+    from coursekit.data.download import cache_dir
+
+    megabytes = {"cifar10": online.CIFAR10, "imagenette": online.IMAGENETTE}[name].size / 1e6
+    seconds = megabytes / DOWNLOAD_MEGABYTES_PER_SECOND
+    return (
+        f"To train on {name!r}, download it once with "
+        f"coursekit.data.load({name!r}, {profile.name!r}, download=True): {megabytes:.0f} MB, "
+        f"about {seconds:.0f} s at 50 Mbit/s, kept in {cache_dir()} for later runs."
+    )

@@ -16,6 +16,7 @@ naming the cell when one is broken.
 
 import copy
 import dataclasses
+import json
 import pathlib
 
 from coursekit.grading import layout
@@ -90,13 +91,22 @@ def build_all(root=".", check_only=False):
         ):
             target = root / folder / f"{built.name}.ipynb"
             text = nbformat.writes(notebook) + "\n"
-            if target.exists() and target.read_text(encoding="utf-8") == text:
+            if _same_content(target, text):
                 continue
             changed.append(target)
             if not check_only:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
     return changed
+
+
+def _same_content(path, text):
+    """Whether the notebook at `path` holds what `text` holds. Compared as JSON, so a
+    new nbformat release that lays out the same notebook differently changes nothing."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) == json.loads(text)
+    except (OSError, ValueError):
+        return False
 
 
 def notebook_sources(root):

@@ -46,8 +46,12 @@ def _tripwire(*args, **kwargs):
 def trap_targets(exercise):
     """Where to find the functions a student must not call for this exercise.
 
-    These are the exercise's reference and any function of the same name as the
-    exercise's `target` in a loaded coursekit module outside `coursekit.grading`.
+    These are the exercise's reference and, in the loaded coursekit modules outside
+    `coursekit.grading`, every function named like the exercise's `target` or
+    `<target>_...`: the course's other definitions of the same computation, such as
+    `conv2d_loops` beside `conv2d` or `max_pool2d_with_argmax` beside `max_pool2d`. A
+    right solution never calls a course function whose name extends its own, so
+    trapping them costs nothing.
 
     Returns:
         A sorted list of `(module, qualified name)` pairs.
@@ -58,9 +62,11 @@ def trap_targets(exercise):
     for name, module in list(sys.modules.items()):
         if not name.startswith("coursekit.") or name.startswith("coursekit.grading"):
             continue
-        function = getattr(module, exercise.target or "", None)
-        if _trappable(function) and function.__module__.startswith("coursekit."):
-            found.add((function.__module__, function.__qualname__))
+        for attribute, function in list(vars(module).items()):
+            if attribute != exercise.target and not attribute.startswith(f"{exercise.target}_"):
+                continue
+            if _trappable(function) and function.__module__.startswith("coursekit."):
+                found.add((function.__module__, function.__qualname__))
     return sorted(found)
 
 

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from coursekit._arguments import same_shape
+
 
 def relu(x):
     """Returns `max(0, x)` element-wise, like `keras.activations.relu`.
@@ -44,10 +46,5 @@ def relu_backward(grad_output, x):
     >>> relu_backward(np.array([5.0, 5.0, 5.0]), np.array([-1.0, 0.0, 2.0]))
     array([0., 0., 5.])
     """
-    grad_output, x = np.asarray(grad_output), np.asarray(x)
-    if grad_output.shape != x.shape:
-        raise ValueError(
-            "grad_output and x must have the same shape. "
-            f"Received: grad_output.shape={grad_output.shape}, x.shape={x.shape}."
-        )
+    grad_output, x = same_shape(grad_output, x, ("grad_output", "x"))
     return np.where(x > 0, grad_output, np.zeros((), dtype=grad_output.dtype))

@@ -2,13 +2,20 @@
 
 Each function matches its Keras counterpart: `softmax` matches `keras.ops.softmax`,
 `cross_entropy` matches `keras.losses.SparseCategoricalCrossentropy()` (probabilities
-in, mean over the batch), and `top_k_error` is one minus
-`keras.metrics.SparseTopKCategoricalAccuracy`, with the same rule for ties.
+in, mean over the batch) on rows that are probability distributions, and
+`top_k_error` is one minus `keras.metrics.SparseTopKCategoricalAccuracy`, with the
+same rules for ties and for scores that are not finite.
 """
 
-import numbers
-
 import numpy as np
+
+from coursekit._arguments import (
+    batch_of_rows,
+    class_indices,
+    float_array,
+    non_empty,
+    positive_int,
+)
 
 # Keras clips probabilities to [EPSILON, 1 - EPSILON] before taking logarithms
 # (`keras.config.epsilon()`), so a zero probability costs -log(1e-7) = 16.1, not infinity.
@@ -36,7 +43,7 @@ def softmax(logits, axis=-1):
     array([[0.09  , 0.2447, 0.6652],
            [0.3333, 0.3333, 0.3333]])
     """
-    logits = _as_float_array(logits)
+    logits = float_array(logits)
     shifted = logits - np.max(logits, axis=axis, keepdims=True)
     exponentials = np.exp(shifted)
     return exponentials / np.sum(exponentials, axis=axis, keepdims=True)
@@ -49,6 +56,12 @@ def cross_entropy(probabilities, labels):
     terms of `-sum_c t_c log(p_c)` vanish because the one-hot target `t` is zero
     there. Probabilities are clipped to `[1e-7, 1 - 1e-7]` first, as Keras does, so a
     zero probability for the true class gives a large finite loss.
+
+    Precondition: each row is a probability distribution (non-negative, summing to
+    1), as `softmax` returns. The rows are used as they are: Keras first divides each
+    row by its sum, so for rows that do not sum to 1 the two differ (this function
+    gives `-log(p_y)`, Keras `-log(p_y / sum_c p_c)`). For distributions they agree
+    up to the effect of the clip on the row sum (at most `num_classes * 1e-7`).
 
     Args:
         probabilities: array `(batch, num_classes)`, each row a distribution
@@ -67,13 +80,8 @@ def cross_entropy(probabilities, labels):
     >>> round(cross_entropy(probabilities, np.array([0, 2])), 4)  # (-ln 0.7 - ln 0.8) / 2
     0.2899
     """
-    probabilities = _as_float_array(probabilities)
-    if probabilities.ndim != 2:
-        raise ValueError(
-            "Expected probabilities of shape (batch, num_classes). "
-            f"Received: probabilities.shape={probabilities.shape}"
-        )
-    labels = _class_indices(labels, probabilities.shape[1], len(probabilities))
+    probabilities = batch_of_rows(probabilities, "probabilities")
+    labels = class_indices(labels, probabilities.shape[1], len(probabilities))
     true_class = probabilities[np.arange(len(labels)), labels]
     return float(np.mean(-np.log(np.clip(true_class, EPSILON, 1.0 - EPSILON))))
 
@@ -103,10 +111,8 @@ def median_frequency_weights(labels, num_classes):
     >>> median_frequency_weights(np.array([0, 0, 0, 0, 1, 1, 2, 2]), 4)
     array([0.5, 1. , 1. , 0. ])
     """
-    num_classes = _positive_int(num_classes, "num_classes")
-    labels = _class_indices(labels, num_classes)
-    if len(labels) == 0:
-        raise ValueError("Class frequencies need at least one label. Received: an empty array")
+    num_classes = positive_int(num_classes, "num_classes")
+    labels = non_empty(class_indices(labels, num_classes), "labels")
     frequencies = np.bincount(labels, minlength=num_classes) / len(labels)
     present = frequencies > 0
     weights = np.zeros(num_classes)
@@ -119,7 +125,11 @@ def top_k_error(scores, labels, k):
 
     Ties count in the prediction's favour, as in `tf.math.in_top_k` and
     `keras.metrics.SparseTopKCategoricalAccuracy`: the true class is in the top `k`
-    when fewer than `k` classes score strictly higher than it.
+    when fewer than `k` classes score strictly higher than it. A true class whose
+    score is not finite (NaN or infinite) cannot be ranked and counts as an error,
+    as `tf.math.in_top_k` documents: a model that outputs NaN has not predicted the
+    class. The other classes' scores compare as numbers: `inf` is higher than any
+    finite score, NaN is never higher.
 
     Args:
         scores: array `(batch, num_classes)` of scores or probabilities.
@@ -138,42 +148,12 @@ def top_k_error(scores, labels, k):
     >>> labels = np.array([2, 0, 0])
     >>> top_k_error(scores, labels, k=1), top_k_error(scores, labels, k=2)
     (0.6666666666666666, 0.3333333333333333)
+    >>> top_k_error(np.array([[np.nan, 0.5]]), np.array([0]), k=2)  # NaN: an error
+    1.0
     """
-    k = _positive_int(k, "k")
-    scores = _as_float_array(scores)
-    if scores.ndim != 2:
-        raise ValueError(
-            f"Expected scores of shape (batch, num_classes). Received: scores.shape={scores.shape}"
-        )
-    labels = _class_indices(labels, scores.shape[1], len(scores))
+    k = positive_int(k, "k")
+    scores = batch_of_rows(scores, "scores")
+    labels = class_indices(labels, scores.shape[1], len(scores))
     true_scores = scores[np.arange(len(labels)), labels]
     higher = np.sum(scores > true_scores[:, np.newaxis], axis=1)
-    return float(np.mean(higher >= k))
-
-
-def _as_float_array(values):
-    values = np.asarray(values)
-    return values if values.dtype.kind == "f" else values.astype(np.float64)
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
-    return int(value)
-
-
-def _class_indices(labels, num_classes, batch=None):
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.dtype.kind not in "iu":
-        raise ValueError(
-            "Expected labels as a 1-D array of integer class indices. "
-            f"Received: labels with shape {labels.shape} and dtype {labels.dtype}"
-        )
-    if batch is not None and len(labels) != batch:
-        raise ValueError(f"Expected {batch} labels, one per example. Received: {len(labels)}")
-    if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(
-            f"Labels must be class indices in [0, {num_classes}). "
-            f"Received: labels from {labels.min()} to {labels.max()}"
-        )
-    return labels
+    return float(np.mean((higher >= k) | ~np.isfinite(true_scores)))

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from coursekit import arithmetic
+from coursekit._arguments import crop_within, image_or_batch
 
 CROP_NAMES = (
     "top left",
@@ -41,14 +41,8 @@ def crop_offsets(image_size, crop_size):
     >>> crop_offsets((32, 32), 28)
     [(0, 0), (0, 4), (4, 0), (4, 4), (2, 2)]
     """
-    height, width = image_size
-    crop_h, crop_w = arithmetic.as_pair(crop_size, "crop_size")
-    if crop_h > height or crop_w > width:
-        raise ValueError(
-            f"The crop must fit in the image. Received: crop_size={crop_size!r} "
-            f"for an image of {height}x{width}"
-        )
-    bottom, right = height - crop_h, width - crop_w
+    crop_h, crop_w = crop_within(crop_size, image_size)
+    bottom, right = image_size[0] - crop_h, image_size[1] - crop_w
     return [(0, 0), (0, right), (bottom, 0), (bottom, right), (bottom // 2, right // 2)]
 
 
@@ -85,17 +79,11 @@ def ten_crop(image, crop_size):
     array([[3., 2.],
            [7., 6.]])
     """
-    image = np.asarray(image)
-    if image.ndim not in (3, 4):
-        raise ValueError(
-            "Expected an image (height, width, channels) or a batch of them. "
-            f"Received: shape={image.shape}"
-        )
-    crop_h, crop_w = arithmetic.as_pair(crop_size, "crop_size")
-    height, width = image.shape[-3:-1]
+    image = image_or_batch(image)
+    crop_h, crop_w = crop_within(crop_size, image.shape[-3:-1])
     crops = [
         image[..., top : top + crop_h, left : left + crop_w, :]
-        for top, left in crop_offsets((height, width), crop_size)
+        for top, left in crop_offsets(image.shape[-3:-1], crop_size)
     ]
     mirrored = [crop[..., ::-1, :] for crop in crops]
     return np.stack(crops + mirrored)

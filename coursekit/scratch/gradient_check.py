@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from coursekit._arguments import float64_array, positive_number, same_shape, scalar
+
 
 def numerical_gradient(f, x, h=1e-5):
     """Estimates the gradient of a scalar function by centred differences.
@@ -30,27 +32,18 @@ def numerical_gradient(f, x, h=1e-5):
     >>> numerical_gradient(lambda a: np.sum(a**2), np.array([1.0, -2.0, 3.0])).round(6)
     array([ 2., -4.,  6.])
     """
-    if not h > 0:
-        raise ValueError(f"The step must be a positive number. Received: h={h!r}.")
-    point = np.array(x, dtype=np.float64)  # a copy: the caller's x is never touched
+    h = positive_number(h, "h")
+    point = float64_array(x, copy=True)  # a copy: the caller's x is never touched
     grad = np.zeros_like(point)
     for index in np.ndindex(point.shape):
         saved = point[index]
         point[index] = saved + h
-        above = _scalar(f(point))
+        above = scalar(f(point), "f")
         point[index] = saved - h
-        below = _scalar(f(point))
+        below = scalar(f(point), "f")
         point[index] = saved
         grad[index] = (above - below) / (2 * h)
     return grad
-
-
-def _scalar(value):
-    if np.ndim(value) != 0:
-        raise ValueError(
-            f"`f` must return one number (a loss). Received: a value of shape {np.shape(value)}."
-        )
-    return value
 
 
 def relative_error(a, b):
@@ -73,7 +66,5 @@ def relative_error(a, b):
     >>> relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.000002]))  # doctest: +ELLIPSIS
     4.99...e-07
     """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"Shapes differ. Received: a.shape={a.shape}, b.shape={b.shape}.")
+    a, b = same_shape(float64_array(a), float64_array(b), ("a", "b"))
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)), initial=0.0))

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from coursekit._arguments import batch_of_features, feature_vector, float64_array
+
 
 def batch_norm(x, gamma, beta, moving_mean, moving_variance, training, momentum=0.99, epsilon=1e-3):
     """Computes `keras.layers.BatchNormalization` (features on the last axis).
@@ -45,13 +47,9 @@ def batch_norm(x, gamma, beta, moving_mean, moving_variance, training, momentum=
     >>> mean, variance
     (array([0.02, 0.2 ]), array([1.  , 1.99]))
     """
-    x = np.asarray(x, dtype=float)
-    if x.ndim < 2:
-        raise ValueError(
-            f"Expected x of shape (batch, ..., features). Received: x.shape={x.shape}."
-        )
+    x = batch_of_features(x)
     gamma, beta, moving_mean, moving_variance = (
-        _feature_vector(x, value, name)
+        feature_vector(value, x, name)
         for value, name in (
             (gamma, "gamma"),
             (beta, "beta"),
@@ -96,19 +94,8 @@ def layer_norm(x, gamma, beta, epsilon=1e-3):
     array([[-1.,  1.],
            [-1.,  1.]])
     """
-    x = np.asarray(x, dtype=float)
-    gamma, beta = _feature_vector(x, gamma, "gamma"), _feature_vector(x, beta, "beta")
+    x = float64_array(x)
+    gamma, beta = feature_vector(gamma, x, "gamma"), feature_vector(beta, x, "beta")
     mean = x.mean(axis=-1, keepdims=True)
     variance = x.var(axis=-1, keepdims=True)
     return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta
-
-
-def _feature_vector(x, value, name):
-    """Returns a float copy of a per-feature parameter after checking its shape."""
-    value = np.array(value, dtype=float)
-    if x.ndim < 1 or value.shape != x.shape[-1:]:
-        raise ValueError(
-            f"Expected `{name}` of shape (features,) = {x.shape[-1:]}. "
-            f"Received: x.shape={x.shape}, {name}.shape={value.shape}."
-        )
-    return value

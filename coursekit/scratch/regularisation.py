@@ -2,6 +2,15 @@
 
 import numpy as np
 
+from coursekit._arguments import (
+    float64_array,
+    fraction,
+    non_empty,
+    non_negative,
+    non_negative_int,
+    same_shape,
+)
+
 
 def regularized_update(w, grad, learning_rate, l1=0.0, l2=0.0):
     """Takes one SGD step on a loss penalised as `keras.regularizers.L1L2` does.
@@ -34,16 +43,8 @@ def regularized_update(w, grad, learning_rate, l1=0.0, l2=0.0):
     >>> regularized_update(w, np.zeros(3), learning_rate=0.1, l2=1.0)
     array([-1.6,  0. ,  0.4])
     """
-    w = np.asarray(w, dtype=float)
-    grad = np.asarray(grad, dtype=float)
-    if w.shape != grad.shape:
-        raise ValueError(
-            f"`w` and `grad` must have the same shape. Received: w.shape={w.shape}, "
-            f"grad.shape={grad.shape}."
-        )
-    for name, value in (("learning_rate", learning_rate), ("l1", l1), ("l2", l2)):
-        if value < 0:
-            raise ValueError(f"`{name}` must not be negative. Received: {name}={value}.")
+    w, grad = same_shape(float64_array(w), float64_array(grad), ("w", "grad"))
+    non_negative(learning_rate=learning_rate, l1=l1, l2=l2)
     penalty_gradient = l1 * np.sign(w) + 2.0 * l2 * w
     return w - learning_rate * (grad + penalty_gradient)
 
@@ -77,9 +78,8 @@ def dropout(x, rate, training, seed=None):
     array([[1., 1., 1., 1., 1.],
            [1., 1., 1., 1., 1.]])
     """
-    if not 0 <= rate < 1:
-        raise ValueError(f"`rate` must be in [0, 1). Received: rate={rate}.")
-    x = np.array(x, dtype=float)  # a copy: the input is never returned itself
+    rate = fraction(rate, "rate")
+    x = float64_array(x, copy=True)  # a copy: the input is never returned itself
     if not training or rate == 0:
         return x
     keep = np.random.default_rng(seed).random(x.shape) >= rate
@@ -116,11 +116,8 @@ def early_stopping_epoch(val_losses, patience):
     >>> early_stopping_epoch([0.9, 0.7, 0.8, 0.7, 0.75, 0.6], patience=4)
     (5, 5)
     """
-    if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 0:
-        raise ValueError(f"`patience` must be an int >= 0. Received: patience={patience!r}.")
-    losses = np.asarray(val_losses, dtype=np.float32).ravel()
-    if losses.size == 0:
-        raise ValueError("`val_losses` must hold at least one loss. Received: an empty sequence.")
+    patience = non_negative_int(patience, "patience")
+    losses = non_empty(np.asarray(val_losses, dtype=np.float32).ravel(), "val_losses")
     best_epoch, wait = 0, 0
     for epoch in range(1, losses.size):
         wait += 1

@@ -1,9 +1,22 @@
-"""Sliding windows over NHWC arrays: padding amounts and strided, dilated views."""
+"""Sliding windows over NHWC arrays: padding amounts, strided and dilated views, and their slices.
+
+`extract_windows` and `scatter_windows` move every window at once (the vectorised
+layers use them); `window_slices` names one window at a time (the loop definitions
+use it). All three place windows the same way, through `padding_amounts`.
+"""
+
+import collections
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from coursekit import arithmetic
+from coursekit._arguments import as_pair, nhwc, padding_per_axis
+
+# How windows sit along one spatial axis: the zeros added (before, after) the input,
+# the number of windows, the step between windows, the kernel's taps, the span they
+# cover and the step between them.
+_Axis = collections.namedtuple("_Axis", "pads size stride taps span dilation")
 
 
 def padding_amounts(input_size, kernel_size, strides=1, padding="valid", dilation_rate=1):
@@ -42,7 +55,8 @@ def extract_windows(x, kernel_size, strides=1, padding="valid", dilation_rate=1)
     Args:
         x: an array of shape `(batch, height, width, channels)`.
         kernel_size, strides, dilation_rate: ints or `(h, w)` pairs.
-        padding: an int, `"valid"`, `"same"` or `"full"`.
+        padding: `"valid"`, `"same"`, `"full"`, an int, or a `(pad_h, pad_w)` pair
+            of these.
 
     Example:
 
@@ -53,22 +67,11 @@ def extract_windows(x, kernel_size, strides=1, padding="valid", dilation_rate=1)
     array([[10., 11.],
            [14., 15.]])
     """
-    if x.ndim != 4:
-        raise ValueError(
-            f"Expected a 4-D NHWC array (batch, height, width, channels). Received: shape={x.shape}."
-        )
-    (kernel_h, kernel_w) = arithmetic.as_pair(kernel_size, "kernel_size")
-    (stride_h, stride_w) = arithmetic.as_pair(strides, "strides")
-    (dilation_h, dilation_w) = arithmetic.as_pair(dilation_rate, "dilation_rate")
-    pad_h = padding_amounts(x.shape[1], kernel_h, stride_h, padding, dilation_h)
-    pad_w = padding_amounts(x.shape[2], kernel_w, stride_w, padding, dilation_w)
-    padded = np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)))
-    spans = (
-        arithmetic.effective_kernel_size(kernel_h, dilation_h),
-        arithmetic.effective_kernel_size(kernel_w, dilation_w),
-    )
-    windows = sliding_window_view(padded, spans, axis=(1, 2))
-    return windows[:, ::stride_h, ::stride_w, :, ::dilation_h, ::dilation_w]
+    x = nhwc(x)
+    rows, cols = _axes(x.shape, kernel_size, strides, padding, dilation_rate)
+    padded = np.pad(x, ((0, 0), rows.pads, cols.pads, (0, 0)))
+    windows = sliding_window_view(padded, (rows.span, cols.span), axis=(1, 2))
+    return windows[:, :: rows.stride, :: cols.stride, :, :: rows.dilation, :: cols.dilation]
 
 
 def scatter_windows(
@@ -90,7 +93,7 @@ def scatter_windows(
             `extract_windows` returns for `input_shape` and the same arguments.
         input_shape: `(N, H, W, C)` of the array the windows were taken from.
         kernel_size, strides, dilation_rate: ints or `(h, w)` pairs.
-        padding: an int, `"valid"`, `"same"` or `"full"`.
+        padding: as in `extract_windows`.
 
     Returns:
         An array of shape `input_shape`.
@@ -108,25 +111,79 @@ def scatter_windows(
     """
     window_values = np.asarray(window_values)
     batch, height, width, channels = input_shape
-    (kernel_h, kernel_w) = arithmetic.as_pair(kernel_size, "kernel_size")
-    (stride_h, stride_w) = arithmetic.as_pair(strides, "strides")
-    (dilation_h, dilation_w) = arithmetic.as_pair(dilation_rate, "dilation_rate")
-    pad_h = padding_amounts(height, kernel_h, stride_h, padding, dilation_h)
-    pad_w = padding_amounts(width, kernel_w, stride_w, padding, dilation_w)
-    out_h = arithmetic.conv_output_size(height, kernel_h, stride_h, padding, dilation_h)
-    out_w = arithmetic.conv_output_size(width, kernel_w, stride_w, padding, dilation_w)
-    expected = (batch, out_h, out_w, channels, kernel_h, kernel_w)
+    rows, cols = _axes(input_shape, kernel_size, strides, padding, dilation_rate)
+    expected = (batch, rows.size, cols.size, channels, rows.taps, cols.taps)
     if window_values.shape != expected:
         raise ValueError(
             f"Expected window values of shape {expected} for input_shape={tuple(input_shape)}. "
             f"Received: window_values.shape={window_values.shape}."
         )
     padded = np.zeros(
-        (batch, height + sum(pad_h), width + sum(pad_w), channels), dtype=window_values.dtype
+        (batch, height + sum(rows.pads), width + sum(cols.pads), channels),
+        dtype=window_values.dtype,
     )
-    for u in range(kernel_h):
-        rows = slice(u * dilation_h, u * dilation_h + (out_h - 1) * stride_h + 1, stride_h)
-        for v in range(kernel_w):
-            cols = slice(v * dilation_w, v * dilation_w + (out_w - 1) * stride_w + 1, stride_w)
-            padded[:, rows, cols, :] += window_values[..., u, v]
-    return padded[:, pad_h[0] : pad_h[0] + height, pad_w[0] : pad_w[0] + width, :]
+    for u in range(rows.taps):
+        first_row = u * rows.dilation
+        row_taps = slice(first_row, first_row + (rows.size - 1) * rows.stride + 1, rows.stride)
+        for v in range(cols.taps):
+            first_col = v * cols.dilation
+            col_taps = slice(first_col, first_col + (cols.size - 1) * cols.stride + 1, cols.stride)
+            padded[:, row_taps, col_taps, :] += window_values[..., u, v]
+    return padded[:, rows.pads[0] : rows.pads[0] + height, cols.pads[0] : cols.pads[0] + width, :]
+
+
+def window_slices(input_shape, kernel_size, strides=1, padding="valid", dilation_rate=1):
+    """Returns the padding, and the rows and columns of the padded input each window reads.
+
+    Output row `i` reads padded rows `i*s, i*s + d, ..., i*s + (k - 1)*d` (stride
+    `s`, dilation `d`, kernel size `k`): the slice `rows[i]`. Loops use it to take
+    one window at a time, `x_pad[n, rows[i], cols[j], :]`, where `extract_windows`
+    takes all of them at once.
+
+    Args:
+        input_shape: `(N, H, W, C)` of the input.
+        kernel_size, strides, dilation_rate: ints or `(h, w)` pairs.
+        padding: as in `extract_windows`.
+
+    Returns:
+        A tuple `(pads, rows, cols)`: `pads` is `((top, bottom), (left, right))`,
+        the zeros added around the input; `rows` and `cols` are lists of slices,
+        one per output row and one per output column.
+
+    Example (a 3-tap kernel with stride 2 on 5 rows; dilation 2 on 6 rows):
+
+    >>> pads, rows, cols = window_slices((1, 5, 6, 1), 3, strides=(2, 1), dilation_rate=(1, 2))
+    >>> pads, rows, cols
+    (((0, 0), (0, 0)), [slice(0, 3, 1), slice(2, 5, 1)], [slice(0, 5, 2), slice(1, 6, 2)])
+    """
+    axes = _axes(input_shape, kernel_size, strides, padding, dilation_rate)
+    rows, cols = (
+        [
+            slice(i * axis.stride, i * axis.stride + axis.span, axis.dilation)
+            for i in range(axis.size)
+        ]
+        for axis in axes
+    )
+    return (axes[0].pads, axes[1].pads), rows, cols
+
+
+def _axes(input_shape, kernel_size, strides, padding, dilation_rate):
+    """Returns how the windows sit along the height and the width, an `_Axis` each."""
+    return tuple(
+        _Axis(
+            pads=padding_amounts(size, kernel, step, pad, dilation),
+            size=arithmetic.conv_output_size(size, kernel, step, pad, dilation),
+            stride=step,
+            taps=kernel,
+            span=arithmetic.effective_kernel_size(kernel, dilation),
+            dilation=dilation,
+        )
+        for size, kernel, step, pad, dilation in zip(
+            input_shape[1:3],
+            as_pair(kernel_size, "kernel_size"),
+            as_pair(strides, "strides"),
+            padding_per_axis(padding),
+            as_pair(dilation_rate, "dilation_rate"),
+            strict=True,
+        )
+    )

@@ -7,12 +7,13 @@ this package imports Keras (and its backend); `import coursekit` alone does not.
 
 from coursekit.training.evaluation import evaluate, predict_tta
 from coursekit.training.loop import Acceleration, acceleration, fit
-from coursekit.training.progress import EpochLog, LiveCurves, in_notebook
+from coursekit.training.progress import EpochLog, LiveCurves, RunStatus, in_notebook
 
 __all__ = [
     "Acceleration",
     "EpochLog",
     "LiveCurves",
+    "RunStatus",
     "acceleration",
     "evaluate",
     "fit",

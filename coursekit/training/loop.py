@@ -141,50 +141,89 @@ def fit(
     >>> len(history.history["loss"]), history.model is not build
     (2, True)
     """
-    if progress not in PROGRESS_CHOICES:
-        raise ValueError(f"`progress` must be one of {PROGRESS_CHOICES}. Received: {progress!r}")
-    profile = profile if isinstance(profile, profiles.Profile) else profiles.get_profile(profile)
+    _check_progress(progress)
+    profile = _profile(profile)
     settings = acceleration(mixed_precision, jit_compile)
-    use_mixed = settings.mixed_precision and (mixed_precision is not None or _is_builder(model))
-    model = _build(model, strategy, MIXED_PRECISION_POLICY if use_mixed else None)
-    if model.jit_compile != settings.jit_compile:
-        model.jit_compile = settings.jit_compile
-        for make_function in (
-            model.make_train_function,
-            model.make_test_function,
-            model.make_predict_function,
-        ):
-            make_function(force=True)  # a compiled step function keeps the old setting
-    if isinstance(train, tuple):
-        replicas = strategy.num_replicas_in_sync if strategy is not None else 1
-        fit_kwargs["batch_size"] = batch_size or profile.batch_size * replicas
-    else:
-        fit_kwargs.setdefault("shuffle", False)  # a dataset shuffles in its own pipeline
-    early_stopping = patience is not None and validation is not None
-    mode = "max" if "acc" in monitor else "min"
-    added = []
-    if early_stopping:
-        added.append(
-            keras.callbacks.EarlyStopping(
-                monitor=monitor, mode=mode, patience=patience, restore_best_weights=True
-            )
-        )
-    if progress == "auto":
-        progress = "plot" if in_notebook() else "log"
-    if progress == "plot":
-        added.append(
-            LiveCurves(monitor if validation is not None else "loss", mode, early_stopping)
-        )
-    elif progress == "log":
-        added.append(EpochLog())
+    model = _build(model, strategy, _dtype_policy(settings.mixed_precision, mixed_precision, model))
+    _set_jit_compile(model, settings.jit_compile)
     return model.fit(
         **_inputs(train),
         validation_data=validation,
         epochs=epochs or profile.epochs,
-        callbacks=[*added, *callbacks],
+        callbacks=[*_added_callbacks(validation, patience, monitor, progress), *callbacks],
         verbose=0,
-        **fit_kwargs,
+        **(_batching(train, batch_size, profile, strategy) | fit_kwargs),
     )
+
+
+def _check_progress(progress):
+    if progress not in PROGRESS_CHOICES:
+        raise ValueError(f"`progress` must be one of {PROGRESS_CHOICES}. Received: {progress!r}")
+
+
+def _profile(profile):
+    """The `Profile` itself, or the one a name (or `None`, the active one) stands for."""
+    return profile if isinstance(profile, profiles.Profile) else profiles.get_profile(profile)
+
+
+def _dtype_policy(gpu_wants_mixed, mixed_precision, model):
+    """The global dtype policy to build the model under, or `None` to leave it alone.
+
+    Mixed precision when asked for (`mixed_precision=True`), or when a GPU makes it
+    pay (`gpu_wants_mixed`) and `fit` builds the model itself: a model built before
+    the call keeps the policy it was built with unless mixed precision is asked for.
+    """
+    asked_or_building = mixed_precision is not None or _is_builder(model)
+    return MIXED_PRECISION_POLICY if gpu_wants_mixed and asked_or_building else None
+
+
+def _set_jit_compile(model, jit_compile):
+    """Switches XLA on or off, rebuilding the step functions: compiled ones keep the old setting."""
+    if model.jit_compile == jit_compile:
+        return
+    model.jit_compile = jit_compile
+    for make_function in (
+        model.make_train_function,
+        model.make_test_function,
+        model.make_predict_function,
+    ):
+        make_function(force=True)
+
+
+def _batching(train, batch_size, profile, strategy):
+    """`model.fit`'s batching arguments: the global batch size for arrays; for a dataset
+    (batched and shuffled in its own pipeline) no shuffling, unless the caller asks."""
+    if not isinstance(train, tuple):
+        return {"shuffle": False}
+    replicas = strategy.num_replicas_in_sync if strategy is not None else 1
+    return {"batch_size": batch_size or profile.batch_size * replicas}
+
+
+def _added_callbacks(validation, patience, monitor, progress):
+    """The callbacks `fit` adds to the caller's: early stopping, then a progress report."""
+    mode = "max" if "acc" in monitor else "min"
+    stops_early = patience is not None and validation is not None
+    added = [_early_stopping(monitor, mode, patience)] if stops_early else []
+    shown = monitor if validation is not None else "loss"
+    report = _progress_report(progress, shown, mode, stops_early)
+    return added if report is None else [*added, report]
+
+
+def _early_stopping(monitor, mode, patience):
+    return keras.callbacks.EarlyStopping(
+        monitor=monitor, mode=mode, patience=patience, restore_best_weights=True
+    )
+
+
+def _progress_report(progress, monitor, mode, stops_early):
+    """Live curves in a notebook, one line per epoch elsewhere, or `None` for no report."""
+    if progress == "auto":
+        progress = "plot" if in_notebook() else "log"
+    if progress == "plot":
+        return LiveCurves(monitor, mode, stops_early)
+    if progress == "log":
+        return EpochLog()
+    return None
 
 
 def _inputs(train):

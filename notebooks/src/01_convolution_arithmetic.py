@@ -131,7 +131,7 @@ def correlate(image, kernel, **kwargs):
 output = correlate(image, kernel)
 assert output[0, 1] == products.sum()
 
-figure, axes = plt.subplots(1, 3, figsize=(9, 3), gridspec_kw={"width_ratios": [5, 3, 3]})
+figure, axes = plt.subplots(1, 3, figsize=(8.4, 2.8), gridspec_kw={"width_ratios": [5, 3, 3]})
 plotting.plot_array(image, axes[0], "image", highlight=(0, 1, 3, 3))
 plotting.plot_array(kernel, axes[1], "kernel", cmap="RdBu")
 plotting.plot_array(output, axes[2], "cross-correlation", highlight=(0, 1, 1, 1))
@@ -280,9 +280,8 @@ check("01.1", conv_output_size)
 # Move the sliders: the drawing shows the padded input (grey cells are zeros), the kernel
 # taps read for one output position (red), and the output grid. `output #` walks through
 # the output positions. Try a stride that does not tile, `"same"` padding with stride 2,
-# and dilation 2. (`plotting.draw_convolution` also works directly with
-# `ipywidgets.interact`, e.g.
-# `interact(plotting.draw_convolution, input_size=(3, 12), kernel_size=(1, 7), strides=(1, 4), padding=(0, 3), dilation_rate=(1, 3), row=(0, 11), col=(0, 11))`.)
+# and dilation 2. (Any drawing function of `plotting` gets sliders the same way, e.g.
+# `coursekit.widgets.interact_figure(plotting.draw_convolution, input_size=(3, 12), kernel_size=(1, 7), strides=(1, 4), padding=(0, 3), dilation_rate=(1, 3), row=(0, 11), col=(0, 11))`.)
 
 # %%
 from coursekit.widgets import conv_explorer

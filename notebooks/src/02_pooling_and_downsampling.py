@@ -125,7 +125,7 @@ def coverage(size, kernel_size, strides):
 
 
 settings = [(3, 1), (3, 2), (2, 2), (1, 2)]
-figure, axes = plt.subplots(1, len(settings), figsize=(11, 3.2))
+figure, axes = plt.subplots(1, len(settings), figsize=(8.4, 2.6))
 for axis, (kernel_size, strides) in zip(axes, settings, strict=True):
     counts = coverage(8, kernel_size, strides)
     plotting.plot_array(counts, axis, f"kernel {kernel_size}, stride {strides}", fmt="{:.0f}")
@@ -175,7 +175,7 @@ as_batch = feature_map[None, :, :, None]
 max_pooled = scratch.max_pool2d(as_batch, 2)[0, :, :, 0]
 avg_pooled = scratch.avg_pool2d(as_batch, 2)[0, :, :, 0]
 
-figure, axes = plt.subplots(1, 3, figsize=(8.5, 3), gridspec_kw={"width_ratios": [4, 2, 2]})
+figure, axes = plt.subplots(1, 3, figsize=(8.4, 3), gridspec_kw={"width_ratios": [4, 2, 2]})
 plotting.plot_array(feature_map, axes[0], "feature map", highlight=(0, 2, 2, 2))
 plotting.plot_array(max_pooled, axes[1], "max pool 2x2", highlight=(0, 1, 1, 1))
 plotting.plot_array(avg_pooled, axes[2], "average pool 2x2", highlight=(0, 1, 1, 1))
@@ -557,7 +557,7 @@ assert max(changes["global max pool"] + changes["global average pool"]) < 0.02
 assert unchanged["max pool 4x4"] > 0.4 > 0.05 > unchanged["average pool 4x4"]
 
 # %%
-figure, axes = plt.subplots(1, 3, figsize=(10, 3.6))
+figure, axes = plt.subplots(1, 3, figsize=(8.4, 3.2))
 panels = [
     ("vertical edges", original["convolution, stride 1"], None, 1),
     ("edges: change after 1 px", original["convolution, stride 1"], shifted_once, 1),
@@ -634,7 +634,7 @@ assert strided_conv * 4 == full_conv and peak_kept < 0.6
 # stride-2 convolutions after that, and ends with global average pooling.
 
 # %%
-figure, axes = plt.subplots(1, 3, figsize=(10, 3.6))
+figure, axes = plt.subplots(1, 3, figsize=(8.4, 3.2))
 for axis, (title, values, scale) in zip(
     axes,
     [

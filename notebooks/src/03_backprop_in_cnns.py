@@ -34,8 +34,6 @@ import coursekit
 profile = coursekit.setup(seed=0)
 
 # %%
-import time
-
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -109,7 +107,7 @@ curves = {
     "tanh": (np.tanh(z), 1 - np.tanh(z) ** 2),
     "ReLU": (scratch.relu(z), (z > 0).astype(float)),
 }
-figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
+figure, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.2))
 for name, (value, slope) in curves.items():
     left.plot(z, value, label=name)
     right.plot(z, slope, label=name)
@@ -221,7 +219,7 @@ upstream = np.array([[1.0, 2.0], [3.0, 4.0]])[None, :, :, None]
 pooled = scratch.max_pool2d(feature_map, 3, strides=2)
 routed = scratch.max_pool2d_backward(upstream, feature_map, 3, strides=2)
 
-figure, axes = plt.subplots(1, 4, figsize=(12, 3), gridspec_kw={"width_ratios": [5, 2, 2, 5]})
+figure, axes = plt.subplots(1, 4, figsize=(8.4, 2.4), gridspec_kw={"width_ratios": [5, 2, 2, 5]})
 plotting.plot_array(feature_map[0, :, :, 0], axes[0], "input", highlight=(0, 2, 3, 3))
 plotting.plot_array(pooled[0, :, :, 0], axes[1], "max pooled")
 plotting.plot_array(upstream[0, :, :, 0], axes[2], "upstream G")
@@ -875,51 +873,28 @@ for name, a, b in zip(["x", "kernel 1", "bias 1", "kernel 2", "bias 2"], ours, t
 # %% [markdown]
 # ## 7. How fast?
 #
-# Three ways to run the same convolution, forward and backward, timed on a small batch:
-# plain Python loops over (image, output row, output column, filter), the NumPy
-# `im2col` versions of `coursekit.scratch`, and Keras's `Conv2D` with TensorFlow's
-# gradient. Timings depend on your machine; only the orders of magnitude matter.
-
+# Three ways to run the same convolution, forward and backward, timed on a small batch.
+# The slowest is the definition itself: `scratch.conv2d_loops` and
+# `scratch.conv2d_backward_loops` visit every (image, output row, output column, filter)
+# in turn and do one window's multiply-and-sum, the formulas of section 4 written as
+# loops:
 
 # %%
-def naive_forward(x, kernel, bias):
-    """Four loops, one window at a time (stride 1, no padding)."""
-    kernel_h, kernel_w, _, filters = kernel.shape
-    out_h, out_w = x.shape[1] - kernel_h + 1, x.shape[2] - kernel_w + 1
-    out = np.zeros((x.shape[0], out_h, out_w, filters))
-    for n in range(x.shape[0]):
-        for i in range(out_h):
-            for j in range(out_w):
-                for f in range(filters):
-                    window = x[n, i : i + kernel_h, j : j + kernel_w, :]
-                    out[n, i, j, f] = np.sum(window * kernel[..., f]) + bias[f]
-    return out
+import inspect
 
+from coursekit import timing
 
-def naive_backward(grad_output, x, kernel):
-    """The same four loops, sending each output's gradient back to its window and weights."""
-    kernel_h, kernel_w = kernel.shape[:2]
-    grad_x, grad_kernel = np.zeros(x.shape), np.zeros(kernel.shape)
-    for n in range(x.shape[0]):
-        for i in range(grad_output.shape[1]):
-            for j in range(grad_output.shape[2]):
-                for f in range(grad_output.shape[3]):
-                    g = grad_output[n, i, j, f]
-                    grad_x[n, i : i + kernel_h, j : j + kernel_w, :] += g * kernel[..., f]
-                    grad_kernel[..., f] += g * x[n, i : i + kernel_h, j : j + kernel_w, :]
-    return grad_x, grad_kernel, grad_output.sum(axis=(0, 1, 2))
+print(inspect.getsource(scratch.conv2d_loops))
+print(inspect.getsource(scratch.conv2d_backward_loops))
 
+# %% [markdown]
+# The other two are the NumPy `im2col` versions, `scratch.conv2d` and
+# `scratch.conv2d_backward`, and Keras's `Conv2D` with TensorFlow's gradient. All three
+# compute the same numbers (checked first). `timing.best_time` calls a function once to
+# warm it up, then returns the shortest of several timed calls. Timings depend on your
+# machine and on what else it is doing; only the ratios, measured in one run, matter.
 
-def best_seconds(function, repeats):
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
+# %%
 x = rng.normal(size=(8, 16, 16, 3))
 kernel = rng.normal(size=(3, 3, 3, 8))
 bias = rng.normal(size=8)
@@ -937,40 +912,44 @@ def keras_backward():
     return tape.gradient(output, [x_tensor, *layer.trainable_weights], upstream_tensor)
 
 
-assert np.allclose(naive_forward(x, kernel, bias), scratch.conv2d(x, kernel, bias))
-assert (
-    largest_difference(
-        naive_backward(upstream, x, kernel), scratch.conv2d_backward(upstream, x, kernel)
-    )
-    < 1e-9
-)
+forward = {
+    "loops": lambda: scratch.conv2d_loops(x, kernel, bias),
+    "scratch (im2col)": lambda: scratch.conv2d(x, kernel, bias),
+    "Keras Conv2D": lambda: layer(x_tensor),
+}
+backward = {
+    "loops": lambda: scratch.conv2d_backward_loops(upstream, x, kernel),
+    "scratch (im2col)": lambda: scratch.conv2d_backward(upstream, x, kernel),
+    "Keras Conv2D": keras_backward,
+}
+definition = forward["loops"](), backward["loops"]()
+for name in ["scratch (im2col)", "Keras Conv2D"]:
+    assert largest_difference([forward[name]()], [definition[0]]) < 1e-9, name
+    assert largest_difference(backward[name](), definition[1]) < 1e-9, name
 
-timings = {
-    "naive loops": (
-        best_seconds(lambda: naive_forward(x, kernel, bias), 1),
-        best_seconds(lambda: naive_backward(upstream, x, kernel), 1),
-    ),
-    "scratch (im2col)": (
-        best_seconds(lambda: scratch.conv2d(x, kernel, bias), 10),
-        best_seconds(lambda: scratch.conv2d_backward(upstream, x, kernel), 10),
-    ),
-    "Keras Conv2D": (
-        best_seconds(lambda: layer(x_tensor), 10),
-        best_seconds(keras_backward, 10),
-    ),
+repeats = {"loops": 1, "scratch (im2col)": 10, "Keras Conv2D": 10}
+seconds = {
+    name: (timing.best_time(forward[name], count), timing.best_time(backward[name], count))
+    for name, count in repeats.items()
 }
 print(f"x {x.shape}, kernel {kernel.shape}, float64")
 print(f"{'':<18}{'forward':>12}{'backward':>12}")
-for name, (forward, backward) in timings.items():
-    print(f"{name:<18}{forward * 1e3:>10.2f}ms{backward * 1e3:>10.2f}ms")
+for name, (forward_time, backward_time) in seconds.items():
+    print(f"{name:<18}{forward_time * 1e3:>10.2f}ms{backward_time * 1e3:>10.2f}ms")
+loops, im2col = seconds["loops"], seconds["scratch (im2col)"]
+print(
+    f"im2col is {loops[0] / im2col[0]:.0f}x (forward) and {loops[1] / im2col[1]:.0f}x "
+    "(backward) faster than the loops"
+)
 
 # %% [markdown]
 # The loops run one small NumPy operation per output value, and the interpreter's
 # overhead dominates: the `im2col` versions, a handful of large array operations, are
-# typically hundreds of times faster. They are comparable to Keras on a CPU; on inputs
-# this small, the fixed cost of each Keras call can even dominate its time.
-# `benchmarks/conv_backward_speed.py` in the course repository times a larger shape
-# (100 images of 31x31x3, 25 filters, stride 2) and prints the ratios.
+# typically hundreds of times faster (the ratios above). They are comparable to Keras on
+# a CPU; on inputs this small, the fixed cost of each Keras call can even dominate its
+# time. `benchmarks/conv_backward_speed.py` in the course repository times the same
+# three on a larger shape (100 images of 31x31x3, 25 filters, stride 2) and prints the
+# ratios.
 
 # %% [markdown]
 # ### Exercise 3.5

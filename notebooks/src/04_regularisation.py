@@ -93,7 +93,8 @@ def rms_error(polynomial, x, y):
 
 
 grid = np.linspace(0, 1, 300)
-figure, axes = plt.subplots(1, 4, figsize=(15, 3.2))
+figure, axes = plt.subplots(2, 2, figsize=(8.4, 5.6))
+axes = axes.ravel()
 for axis, (degree, label) in zip(
     axes, [(1, "underfitting"), (3, "good fit"), (12, "overfitting")], strict=False
 ):
@@ -278,7 +279,7 @@ for name, penalty in penalties.items():
     )
 
 # %%
-figure, axes = plt.subplots(1, 3, figsize=(13, 3), sharey=True)
+figure, axes = plt.subplots(1, 3, figsize=(8.4, 2.8), sharey=True)
 bins = np.linspace(-2, 2, 81)
 for axis, (name, kernel) in zip(axes, kernels.items(), strict=True):
     axis.hist(kernel.ravel(), bins=bins, color="C0")
@@ -293,7 +294,7 @@ plotting.add_caption(
 )
 plt.show()
 
-figure, axes = plt.subplots(1, 3, figsize=(9, 3.2))
+figure, axes = plt.subplots(1, 3, figsize=(8.4, 3))
 limit = max(np.abs(kernel[:, 3]).max() for kernel in kernels.values())
 for axis, (name, kernel) in zip(axes, kernels.items(), strict=True):
     shown = axis.imshow(kernel[:, 3].reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit)

@@ -517,7 +517,7 @@ initialisers = {
     "Glorot normal": lambda seed: keras.initializers.GlorotNormal(seed=seed),
     "He normal": lambda seed: keras.initializers.HeNormal(seed=seed),
 }
-figure, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+figure, axes = plt.subplots(1, 2, figsize=(8.4, 3.2))
 for axis, (activation_name, activation) in zip(
     axes, [("tanh", np.tanh), ("ReLU", relu)], strict=True
 ):
@@ -562,7 +562,13 @@ validation = (centre_crop(x_val), y_val)
 def experiment(optimizer, **fit_options):
     """Trains a fresh network (the same initial weights every time) and returns its history."""
     keras.utils.set_random_seed(1)
-    fit_options = {"epochs": EXPERIMENT_EPOCHS, "patience": None, "progress": "none", **fit_options}
+    fit_options = {
+        "epochs": EXPERIMENT_EPOCHS,
+        "patience": None,
+        "progress": "none",
+        "callbacks": [training.RunStatus()],  # one status line per run
+        **fit_options,
+    }
     history = training.fit(
         build_cnn(optimizer), (x_experiment, y_experiment), validation, profile, **fit_options
     )
@@ -571,11 +577,11 @@ def experiment(optimizer, **fit_options):
 
 def plot_runs(runs, caption, metrics=("loss", "val_loss")):
     """One panel per metric, one line per run."""
-    figure, axes = plt.subplots(1, len(metrics), figsize=(4.6 * len(metrics), 3.3))
+    figure, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.2))
     for axis, metric in zip(axes, metrics, strict=True):
         for name, run in runs.items():
             axis.plot(range(1, len(run[metric]) + 1), run[metric], "-o", markersize=3, label=name)
-        axis.set(xlabel="epoch", title=metric)
+        axis.set(xlabel="epoch", title=plotting.metric_label(metric))
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].legend(fontsize=8)
     figure.tight_layout()
@@ -765,6 +771,7 @@ def imbalance_run(class_weight=None):
         epochs=EXPERIMENT_EPOCHS,
         patience=None,
         progress="none",
+        callbacks=[training.RunStatus("class weights" if class_weight else "no class weights")],
         class_weight=class_weight,
     )
     predicted = history.model.predict(centre_crop(x_test), verbose=0).argmax(axis=1)
@@ -784,7 +791,7 @@ for offset, (name, values) in zip([-0.2, 0.2], recall.items(), strict=True):
 axis.axvspan(rare_classes[0] - 0.5, num_classes - 0.5, color="grey", alpha=0.15)
 axis.set(xticks=range(num_classes), xlabel="class", ylabel="test recall", ylim=(0, 1.05))
 axis.set_xticklabels(class_names, rotation=45 if num_classes > 5 else 0)
-axis.legend(fontsize=8)
+axis.legend(fontsize=8, ncols=2, loc="lower center", bbox_to_anchor=(0.5, 1.0))  # above the bars
 plotting.add_caption(
     figure, "Recall per class after training on the imbalanced set (rare classes shaded)."
 )
