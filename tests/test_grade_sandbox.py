@@ -15,6 +15,7 @@ import os
 import pathlib
 import resource
 import site
+import subprocess
 import textwrap
 import time
 
@@ -462,3 +463,24 @@ def _processes_with_argument(argument):
         if argument in (process.info["cmdline"] or []):
             found.append(process.pid)
     return found
+
+
+SHOW_SECRETS = """
+import os
+for path in ("/etc/shadow", "/etc/gshadow"):
+    try:
+        print(open(path).read())
+    except OSError as error:
+        print(type(error).__name__)
+print(os.listdir("/etc/ssh") if os.path.isdir("/etc/ssh") else [])
+"""
+
+
+def test_5_the_system_s_secrets_are_hidden_even_from_a_grader_run_as_root():
+    from coursekit.grading.autograde.limits import Limits
+
+    run = sandbox.Run(sandbox.detect(), Limits(), "fast")
+    command = run._bwrap_command(["python", "-c", SHOW_SECRETS])
+    shown = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "root:" not in shown and "ssh_host" not in shown
+    assert shown.strip().endswith("[]")

@@ -5,7 +5,9 @@ submission's worker (`coursekit.grading.autograde.worker`), its kernel and its t
 processes see:
 
 - the system (`/usr`, `/etc`, `/sys`), Python and the course environment, read-only;
-  of the course source only the `coursekit` package;
+  of the course source only the `coursekit` package; not the system's secrets
+  (`/etc/shadow`, SSH host keys, private TLS keys), which a grader run as root could
+  otherwise pass on;
 - a private `/tmp` and `/dev/shm` in memory, each at most the memory cap, holding the
   home folder, a copy of that one notebook and the hand-ins; what they store counts
   toward the cap;
@@ -57,6 +59,17 @@ SANDBOX_FOLDERS = protocol.Folders(work="/tmp/work", home="/tmp/home", private="
 _OUTER_MARGIN_MB = 256
 _SYSTEM = ("/usr", "/etc", "/sys")
 _TOP_LINKS = ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
+# Hidden inside the read-only system: readable to a grader run as root, so to its sandboxes.
+_SECRETS = (
+    "/etc/shadow",
+    "/etc/shadow-",
+    "/etc/gshadow",
+    "/etc/gshadow-",
+    "/etc/sudoers",
+    "/etc/sudoers.d",
+    "/etc/ssh",
+    "/etc/ssl/private",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -298,6 +311,11 @@ class Run:
                 options += ["--symlink", os.readlink(link), link]
             elif os.path.isdir(link):
                 options += ["--ro-bind", link, link]
+        for secret in _SECRETS:
+            if os.path.isdir(secret) and not os.path.islink(secret):
+                options += ["--tmpfs", secret]
+            elif os.path.lexists(secret):
+                options += ["--ro-bind", "/dev/null", secret]
         options += ["--proc", "/proc", "--dev", "/dev"]
         options += ["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/dev/shm"]
         options += ["--chdir", "/tmp", "--clearenv"]
