@@ -120,7 +120,9 @@ def test_a_rerun_skips_what_is_graded_and_keeps_what_was_typed(tmp_path, capsys)
 
 
 @pytest.mark.skipif(sandbox.detect().bwrap is None, reason="needs bubblewrap")
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+@pytest.mark.parametrize(
+    "stop", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["ctrl-c", "sigterm", "sigkill"]
+)
 def test_an_interrupted_run_keeps_what_was_graded_and_leaves_nothing_behind(tmp_path, stop):
     inbox, out = tmp_path / "inbox", tmp_path / "grades" / "results.csv"
     write(inbox, "a_quick", [solution("01.1")])
@@ -136,7 +138,7 @@ def test_an_interrupted_run_keeps_what_was_graded_and_leaves_nothing_behind(tmp_
         grader.wait(timeout=60)
     finally:
         grader.kill()
-    assert grader.returncode == (130 if stop == signal.SIGTERM else -signal.SIGKILL)
+    assert grader.returncode == (-signal.SIGKILL if stop == signal.SIGKILL else 130)
     assert rows(out)["a_quick"]["01.1"] == "2"
     assert _all_gone(spawned)
     assert [path.name for path in temporary.rglob("*") if "kernel" in path.name] == []
