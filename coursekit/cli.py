@@ -2,7 +2,8 @@
 
 coursekit build [--check] [--root DIR]
 coursekit assign OUTDIR [NOTEBOOK...] [--root DIR]
-coursekit exercises [NOTEBOOK]
+coursekit exercises [NOTEBOOK] [--strength [ID...]] [--hidden-tests PATH] [--fail-under PERCENT]
+                    [--root DIR] [--timeout S] [--sample N] [--equivalent]
 coursekit grade SUBMISSIONS... --out results.csv [--jobs N] [--timeout S] [--memory-limit MB]
                 [--submission-timeout S] [--profile P] [--hidden-tests PATH] [--json PATH]
                 [--feedback DIR] [--max-notebook-mb MB] [--regrade] [--force]
@@ -53,6 +54,33 @@ def _parser():
     listing = commands.add_parser("exercises", help="list the graded exercises")
     listing.add_argument(
         "notebook", nargs="?", help="only this notebook, e.g. 01_convolution_arithmetic"
+    )
+    strength = listing.add_argument_group(
+        "check strength", "run mutants of each notebook solution through its check"
+    )
+    strength.add_argument(
+        "--strength",
+        nargs="*",
+        metavar="ID",
+        help="measure these exercises (default: every coding exercise, or those of --hidden-tests)",
+    )
+    strength.add_argument(
+        "--hidden-tests", metavar="PATH", help="add this file's cases and exercises"
+    )
+    strength.add_argument(
+        "--fail-under", type=float, metavar="PERCENT", help="exit 1 if a score is lower"
+    )
+    strength.add_argument(
+        "--root", default=".", help="the course repository with notebooks/src (default: .)"
+    )
+    strength.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds per mutant, on the fuzz inputs and on the check (default: 10)",
+    )
+    strength.add_argument("--sample", type=int, metavar="N", help="only N mutants per exercise")
+    strength.add_argument(
+        "--equivalent", action="store_true", help="also list the equivalent mutants"
     )
     listing.set_defaults(run=_exercises)
 
@@ -147,6 +175,10 @@ def _build(args):
 def _exercises(args):
     from coursekit.grading import exercises
 
+    if args.strength is not None:
+        from coursekit.grading.strength.command import strength
+
+        return strength(args)
     for exercise in exercises(args.notebook):
         target = exercise.target or "(written answer)"
         print(

@@ -118,7 +118,7 @@ def test_outputs_name_every_exercise_and_say_why(graded):
     }
     alice = next(entry for entry in document["students"] if entry["student"] == "alice")
     messages = {item["id"]: item["messages"] for item in alice["submissions"][0]["exercises"]}
-    assert messages["01.2"] == ["9 of 9 tests passed."]
+    assert messages["01.2"] == ["11 of 11 tests passed."]
     assert set(feedback) == {"alice", "bob", "carol", "dave", "erin"}
     assert "**11 of 11 autograded points.**" in feedback["alice"]
     assert (

@@ -12,6 +12,7 @@ import pathlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from coursekit import grading
@@ -187,3 +188,12 @@ def test_a_student_s_kernel_loads_none_of_the_grader():
     )
     assert "not passed yet" in loaded.stdout  # the check ran
     assert loaded.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_nan_positions_are_part_of_the_answer():
+    from coursekit.grading.compare import mismatch
+
+    expected = np.array([np.nan, 1.0])
+    assert mismatch(np.array([np.nan, 1.0]), expected) is None
+    assert "contains NaN at 1" in mismatch(np.array([np.nan, np.nan]), expected)
+    assert "should be NaN at 1" in mismatch(np.array([0.5, 1.0]), expected)

@@ -121,8 +121,11 @@ def _array_mismatch(got, expected, where):
         return f"{where} should hold floats, but its dtype is {got.dtype}."
     if got.dtype.kind not in "biuf":
         return f"{where} should hold numbers, but its dtype is {got.dtype}."
-    if np.isnan(got).any() and not np.isnan(expected).any():
-        return f"{where} contains NaN at {np.isnan(got).sum()} position(s)."
+    got_nan, expected_nan = np.isnan(got), np.isnan(expected)
+    if (got_nan & ~expected_nan).any():
+        return f"{where} contains NaN at {(got_nan & ~expected_nan).sum()} position(s)."
+    if (expected_nan & ~got_nan).any():
+        return f"{where} should be NaN at {(expected_nan & ~got_nan).sum()} position(s)."
     wrong = _wrong_positions(got.astype(np.float64), expected.astype(np.float64))
     if not wrong.any():
         return None

@@ -225,11 +225,11 @@ def _judge_case(exercise, case, outcome):
         return CaseResult(case.description, False, message)
     if problem is None:
         return CaseResult(case.description, True)
-    hints = [
-        hint.message
+    hints = {  # several mistakes may share one message
+        hint.message: None
         for hint in exercise.hints
         if _matches(compare, hint.wrong, case, outcome.value)
-    ]
+    }
     return CaseResult(case.description, False, " ".join([problem, *hints]))
 
 

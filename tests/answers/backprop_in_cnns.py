@@ -73,7 +73,8 @@ def _max_pool_backward(grad_output, x, pool_size, strides, padding, *, mode="add
                         grad[n, top + a, left + b, c] = grad_output[n, i, j, c]
                     else:
                         grad[n, top + a, left + b, c] += grad_output[n, i, j, c]
-    return grad[:, pads[0][0] : pads[0][0] + x.shape[1], pads[1][0] : pads[1][0] + x.shape[2]]
+    (top, _), (left, _) = pads[::-1] if mode == "crop_other_axis" else pads
+    return grad[:, top : top + x.shape[1], left : left + x.shape[2]]
 
 
 def max_pool2d_backward(grad_output, x, pool_size, strides=None, padding="valid"):
@@ -100,6 +101,41 @@ def max_pool2d_backward_extra_padding_first(
     grad_output, x, pool_size, strides=None, padding="valid"
 ):
     return _max_pool_backward(grad_output, x, pool_size, strides, padding, mode="extra_first")
+
+
+def max_pool2d_backward_crops_with_the_other_axis(
+    grad_output, x, pool_size, strides=None, padding="valid"
+):
+    # Cuts the padding off the rows with the columns' pads, and the reverse.
+    return _max_pool_backward(grad_output, x, pool_size, strides, padding, mode="crop_other_axis")
+
+
+def max_pool2d_backward_square_windows_only(
+    grad_output, x, pool_size, strides=None, padding="valid"
+):
+    # Treats pool_size and strides as ints, as in the lecture's square windows.
+    step = pool_size if strides is None else strides
+    total = [0, 0]
+    if padding == "same":
+        for axis, size in enumerate(x.shape[1:3]):
+            total[axis] = max((-(-size // step) - 1) * step + pool_size - size, 0)
+    before = [t // 2 for t in total]
+    padded = np.pad(
+        x,
+        ((0, 0), (before[0], total[0] - before[0]), (before[1], total[1] - before[1]), (0, 0)),
+        constant_values=-np.inf,
+    )
+    grad = np.zeros(padded.shape)
+    for n in range(x.shape[0]):
+        for c in range(x.shape[3]):
+            for i in range(grad_output.shape[1]):
+                for j in range(grad_output.shape[2]):
+                    window = padded[
+                        n, i * step : i * step + pool_size, j * step : j * step + pool_size, c
+                    ]
+                    a, b = divmod(int(np.argmax(window)), pool_size)
+                    grad[n, i * step + a, j * step + b, c] += grad_output[n, i, j, c]
+    return grad[:, before[0] : before[0] + x.shape[1], before[1] : before[1] + x.shape[2]]
 
 
 def max_pool2d_backward_spreads_evenly(grad_output, x, pool_size, strides=None, padding="valid"):
@@ -129,17 +165,23 @@ def _conv_backward(
     bias=True,
     use_strides=True,
     batch_mean=False,
+    same_rule="tensorflow",
 ):
     """Loops over kernel taps: each tap's weight multiplies a strided slice of the input."""
     kh, kw, _, filters = kernel.shape
     s = strides if use_strides else 1
     d = dilation_rate
     pads = []
-    for size, taps in zip(x.shape[1:3], (kh, kw), strict=True):
+    axes = list(zip(x.shape[1:3], (kh, kw), strict=True))
+    if same_rule == "width_for_both":
+        axes = [axes[1], axes[1]]
+    for size, taps in axes:
         span = (taps - 1) * d + 1
         total = 0
         if padding == "same":
-            total = max((-(-size // strides) - 1) * strides + span - size, 0)
+            outputs = size // strides if same_rule == "floor" else -(-size // strides)
+            total = (outputs - 1) * strides + span - size
+            total = total if same_rule == "unclamped" else max(total, 0)
         pads.append((total // 2, total - total // 2))
     padded = np.pad(x, ((0, 0), *pads, (0, 0)))
     grad_padded = np.zeros(padded.shape)
@@ -216,6 +258,33 @@ def conv2d_backward_ignores_strides(
 
 def conv2d_backward_batch_mean(grad_output, x, kernel, strides=1, padding="valid", dilation_rate=1):
     return _conv_backward(grad_output, x, kernel, strides, padding, dilation_rate, batch_mean=True)
+
+
+def conv2d_backward_same_pads_from_the_width(
+    grad_output, x, kernel, strides=1, padding="valid", dilation_rate=1
+):
+    # The width's 'same' padding used for both axes, as if every image were square.
+    return _conv_backward(
+        grad_output, x, kernel, strides, padding, dilation_rate, same_rule="width_for_both"
+    )
+
+
+def conv2d_backward_same_rounds_down(
+    grad_output, x, kernel, strides=1, padding="valid", dilation_rate=1
+):
+    # Plans floor(size / strides) outputs for 'same' instead of ceil(size / strides).
+    return _conv_backward(
+        grad_output, x, kernel, strides, padding, dilation_rate, same_rule="floor"
+    )
+
+
+def conv2d_backward_same_negative_padding(
+    grad_output, x, kernel, strides=1, padding="valid", dilation_rate=1
+):
+    # Forgets that the total padding is never below 0 (a window smaller than the stride).
+    return _conv_backward(
+        grad_output, x, kernel, strides, padding, dilation_rate, same_rule="unclamped"
+    )
 
 
 def conv2d_backward_as_list(grad_output, x, kernel, strides=1, padding="valid", dilation_rate=1):
@@ -295,6 +364,8 @@ WRONG = {
         max_pool2d_backward_ignores_strides,
         max_pool2d_backward_spreads_evenly,
         max_pool2d_backward_extra_padding_first,
+        max_pool2d_backward_crops_with_the_other_axis,
+        max_pool2d_backward_square_windows_only,
     ],
     "03.3": [
         conv2d_backward_unflipped_kernel,
@@ -302,6 +373,9 @@ WRONG = {
         conv2d_backward_ignores_strides,
         conv2d_backward_batch_mean,
         conv2d_backward_as_list,
+        conv2d_backward_same_pads_from_the_width,
+        conv2d_backward_same_rounds_down,
+        conv2d_backward_same_negative_padding,
     ],
     "03.4": [
         numerical_gradient_forward,
@@ -320,10 +394,12 @@ HINTS = [
     ("03.2", max_pool2d_backward_assigns, "accumulate with `+=`"),
     ("03.2", max_pool2d_backward_every_tie, "only the first one"),
     ("03.2", max_pool2d_backward_ignores_strides, "i * strides"),
+    ("03.2", max_pool2d_backward_crops_with_the_other_axis, "that axis's own amount"),
     ("03.3", conv2d_backward_unflipped_kernel, "kernel[::-1, ::-1]"),
     ("03.3", conv2d_backward_forgets_bias, "grad_bias[f] sums"),
     ("03.3", conv2d_backward_ignores_strides, "goes back to those cells"),
     ("03.3", conv2d_backward_batch_mean, "not means"),
+    ("03.3", conv2d_backward_same_pads_from_the_width, "Pad each axis by its own numbers"),
     ("03.4", numerical_gradient_forward, "centred difference"),
     ("03.4", numerical_gradient_moves_everything, "one element at a time"),
     ("03.4", numerical_gradient_no_restore, "changed its input"),

@@ -46,14 +46,21 @@ def _same_padding(size, kernel, strides, dilation):
 
 
 def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, *, pad_first=False):
-    batch, height, width, _ = x.shape
-    kernel_h, kernel_w, _, filters = kernel.shape
+    _, height, width, _ = x.shape
+    kernel_h, kernel_w, _, _ = kernel.shape
     if padding == "same":
         pad_h = _same_padding(height, kernel_h, strides, dilation_rate)
         pad_w = _same_padding(width, kernel_w, strides, dilation_rate)
         if pad_first:
             pad_h, pad_w = pad_h[::-1], pad_w[::-1]
         x = np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)))
+    return _correlate_padded(x, kernel, bias, strides, dilation_rate)
+
+
+def _correlate_padded(x, kernel, bias, strides, dilation_rate):
+    """Slides the kernel over an input that is already padded."""
+    batch = x.shape[0]
+    kernel_h, kernel_w, _, filters = kernel.shape
     out_h = (x.shape[1] - (kernel_h - 1) * dilation_rate - 1) // strides + 1
     out_w = (x.shape[2] - (kernel_w - 1) * dilation_rate - 1) // strides + 1
     out = np.zeros((batch, out_h, out_w, filters))
@@ -72,6 +79,40 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, *,
     if bias is not None:
         out += bias
     return out
+
+
+def conv2d_same_pads_from_the_width(
+    x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1
+):
+    # Works out the 'same' padding once, from the width, as if every image were square.
+    if padding == "same":
+        pad = _same_padding(x.shape[2], kernel.shape[1], strides, dilation_rate)
+        x = np.pad(x, ((0, 0), pad, pad, (0, 0)))
+    return _correlate_padded(x, kernel, bias, strides, dilation_rate)
+
+
+def conv2d_same_rounds_down(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
+    # Plans floor(size / strides) outputs for 'same' instead of ceil(size / strides).
+    if padding == "same":
+        pads = []
+        for size, taps in zip(x.shape[1:3], kernel.shape[:2], strict=True):
+            span = (taps - 1) * dilation_rate + 1
+            total = max((size // strides - 1) * strides + span - size, 0)
+            pads.append((total // 2, total - total // 2))
+        x = np.pad(x, ((0, 0), *pads, (0, 0)))
+    return _correlate_padded(x, kernel, bias, strides, dilation_rate)
+
+
+def conv2d_same_negative_padding(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
+    # Forgets that the total padding is never below 0 (a window smaller than the stride).
+    if padding == "same":
+        pads = []
+        for size, taps in zip(x.shape[1:3], kernel.shape[:2], strict=True):
+            span = (taps - 1) * dilation_rate + 1
+            total = (math.ceil(size / strides) - 1) * strides + span - size
+            pads.append((total // 2, total - total // 2))
+        x = np.pad(x, ((0, 0), *pads, (0, 0)))
+    return _correlate_padded(x, kernel, bias, strides, dilation_rate)
 
 
 def conv2d_pads_extra_zero_first(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
@@ -194,6 +235,9 @@ WRONG = {
         conv2d_pads_extra_zero_first,
         conv2d_pads_in_place,
         conv2d_as_list,
+        conv2d_same_pads_from_the_width,
+        conv2d_same_rounds_down,
+        conv2d_same_negative_padding,
     ],
     "01.3": [
         conv_layer_stats_neurons_of_one_slice,
@@ -213,5 +257,7 @@ HINTS = [
     ("01.1", conv_output_size_true_division, "round down"),
     ("01.2", conv2d_pads_extra_zero_first, "extra zero goes after"),
     ("01.2", conv2d_pads_in_place, "changed its input"),
+    ("01.2", conv2d_same_pads_from_the_width, "Pad each axis by its own numbers"),
+    ("01.2", conv2d_same_rounds_down, "ceil(n / strides) outputs"),
     ("01.5", receptive_field_ignores_strides, "product of the strides"),
 ]

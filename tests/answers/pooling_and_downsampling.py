@@ -63,6 +63,12 @@ def _pool_by_loops(x, pool_size, strides, padding, reduce, fill, extra_first=Fal
             _same_pads(x.shape[1], pool_h, step_h, extra_first),
             _same_pads(x.shape[2], pool_w, step_w, extra_first),
         )
+    return _pool_padded(x, (pool_h, pool_w), (step_h, step_w), pads, reduce, fill)
+
+
+def _pool_padded(x, pool, steps, pads, reduce, fill):
+    """Pads `x` by `pads` ((before, after) per axis), then pools every window."""
+    (pool_h, pool_w), (step_h, step_w) = pool, steps
     padded = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=np.nan if fill is None else fill)
     out_h = (padded.shape[1] - pool_h) // step_h + 1
     out_w = (padded.shape[2] - pool_w) // step_w + 1
@@ -75,6 +81,44 @@ def _pool_by_loops(x, pool_size, strides, padding, reduce, fill, extra_first=Fal
                     values = window[n, :, :, c]
                     out[n, i, j, c] = reduce(values[~np.isnan(values)] if fill is None else values)
     return out
+
+
+def _same_pads_from_the_height(x, pool, steps):
+    # The height's 'same' padding, used for the width too (right for square inputs).
+    total = max((math.ceil(x.shape[1] / steps[0]) - 1) * steps[0] + pool[0] - x.shape[1], 0)
+    return ((total // 2, total - total // 2),) * 2
+
+
+def _same_pads_rounded_down(x, pool, steps):
+    # floor(size / strides) outputs planned, as for 'valid'.
+    pads = []
+    for size, window, step in zip(x.shape[1:3], pool, steps, strict=True):
+        total = max((size // step - 1) * step + window - size, 0)
+        pads.append((total // 2, total - total // 2))
+    return tuple(pads)
+
+
+def _same_pads_negative(x, pool, steps):
+    # The total padding is not clamped at 0 when the window is smaller than the stride.
+    pads = []
+    for size, window, step in zip(x.shape[1:3], pool, steps, strict=True):
+        total = (math.ceil(size / step) - 1) * step + window - size
+        pads.append((total // 2, total - total // 2))
+    return tuple(pads)
+
+
+def _same_pads_all_after(x, pool, steps):
+    # Every padded cell after the input: (0, total).
+    return tuple(
+        (0, max((math.ceil(size / step) - 1) * step + window - size, 0))
+        for size, window, step in zip(x.shape[1:3], pool, steps, strict=True)
+    )
+
+
+def _pool_with_own_pads(x, pool_size, strides, padding, same_pads, reduce, fill):
+    pool, steps = _pairs(pool_size, strides)
+    pads = same_pads(x, pool, steps) if padding == "same" else ((0, 0), (0, 0))
+    return _pool_padded(x, pool, steps, pads, reduce, fill)
 
 
 def max_pool2d(x, pool_size, strides=None, padding="valid"):
@@ -133,6 +177,51 @@ def avg_pool2d_as_list(x, pool_size, strides=None, padding="valid"):
     return avg_pool2d(x, pool_size, strides, padding).tolist()
 
 
+# The classic 'same' padding mistakes, each in max and average pooling.
+
+
+def max_pool2d_same_pads_from_the_height(x, pool_size, strides=None, padding="valid"):
+    return _pool_with_own_pads(
+        x, pool_size, strides, padding, _same_pads_from_the_height, np.max, -np.inf
+    )
+
+
+def max_pool2d_same_rounds_down(x, pool_size, strides=None, padding="valid"):
+    return _pool_with_own_pads(
+        x, pool_size, strides, padding, _same_pads_rounded_down, np.max, -np.inf
+    )
+
+
+def max_pool2d_same_negative_padding(x, pool_size, strides=None, padding="valid"):
+    return _pool_with_own_pads(x, pool_size, strides, padding, _same_pads_negative, np.max, -np.inf)
+
+
+def max_pool2d_same_pads_after(x, pool_size, strides=None, padding="valid"):
+    return _pool_with_own_pads(
+        x, pool_size, strides, padding, _same_pads_all_after, np.max, -np.inf
+    )
+
+
+def avg_pool2d_same_pads_from_the_height(x, pool_size, strides=None, padding="valid"):
+    return _pool_with_own_pads(
+        x, pool_size, strides, padding, _same_pads_from_the_height, np.mean, None
+    )
+
+
+def avg_pool2d_same_rounds_down(x, pool_size, strides=None, padding="valid"):
+    return _pool_with_own_pads(
+        x, pool_size, strides, padding, _same_pads_rounded_down, np.mean, None
+    )
+
+
+def avg_pool2d_same_negative_padding(x, pool_size, strides=None, padding="valid"):
+    return _pool_with_own_pads(x, pool_size, strides, padding, _same_pads_negative, np.mean, None)
+
+
+def avg_pool2d_same_pads_after(x, pool_size, strides=None, padding="valid"):
+    return _pool_with_own_pads(x, pool_size, strides, padding, _same_pads_all_after, np.mean, None)
+
+
 RIGHT = {
     "02.1": [pool_output_size],
     "02.2": [max_pool2d],
@@ -149,11 +238,19 @@ WRONG = {
         max_pool2d_zero_padding,
         max_pool2d_extra_padding_first,
         max_pool2d_windows_one_short,
+        max_pool2d_same_pads_from_the_height,
+        max_pool2d_same_rounds_down,
+        max_pool2d_same_negative_padding,
+        max_pool2d_same_pads_after,
     ],
     "02.3": [
         avg_pool2d_counts_padding,
         avg_pool2d_extra_padding_first,
         avg_pool2d_as_list,
+        avg_pool2d_same_pads_from_the_height,
+        avg_pool2d_same_rounds_down,
+        avg_pool2d_same_negative_padding,
+        avg_pool2d_same_pads_after,
     ],
 }
 
@@ -162,4 +259,10 @@ HINTS = [
     ("02.1", pool_output_size_true_division, "round down"),
     ("02.2", max_pool2d_zero_padding, "-inf"),
     ("02.3", avg_pool2d_counts_padding, "real cells"),
+    ("02.2", max_pool2d_same_pads_from_the_height, "Pad each axis by its own numbers"),
+    ("02.2", max_pool2d_same_rounds_down, "ceil(n / strides) outputs"),
+    ("02.2", max_pool2d_same_pads_after, "total // 2 cells before"),
+    ("02.3", avg_pool2d_same_pads_from_the_height, "Pad each axis by its own numbers"),
+    ("02.3", avg_pool2d_same_rounds_down, "ceil(n / strides) outputs"),
+    ("02.3", avg_pool2d_same_pads_after, "total // 2 cells before"),
 ]

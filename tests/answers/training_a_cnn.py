@@ -38,6 +38,18 @@ def softmax_always_last_axis(logits, axis=-1):
     return softmax_row_by_row(logits)
 
 
+def softmax_subtracts_the_row_minimum(logits, axis=-1):
+    # Shifts each row to start at 0; exp() of the largest score can still overflow.
+    exponentials = np.exp(logits - np.min(logits, axis=axis, keepdims=True))
+    return exponentials / np.sum(exponentials, axis=axis, keepdims=True)
+
+
+def softmax_over_axis_1_by_default(logits, axis=1):
+    # The classes are usually along axis 1, so that became the default.
+    exponentials = np.exp(logits - np.max(logits, axis=axis, keepdims=True))
+    return exponentials / np.sum(exponentials, axis=axis, keepdims=True)
+
+
 def softmax_divides_by_the_sum_of_scores(logits, axis=-1):
     shifted = logits - np.max(logits, axis=axis, keepdims=True)
     return np.exp(shifted) / np.sum(shifted, axis=axis, keepdims=True)
@@ -190,6 +202,8 @@ WRONG = {
         softmax_global_max,
         softmax_always_last_axis,
         softmax_divides_by_the_sum_of_scores,
+        softmax_subtracts_the_row_minimum,
+        softmax_over_axis_1_by_default,
     ],
     "05.2": [
         cross_entropy_summed,
@@ -223,6 +237,7 @@ HINTS = [
     ("05.1", softmax_without_max_subtraction, "Subtract the largest score"),
     ("05.1", softmax_global_max, "not of the whole array"),
     ("05.1", softmax_always_last_axis, "`axis` argument"),
+    ("05.1", softmax_subtracts_the_row_minimum, "not the minimum"),
     ("05.2", cross_entropy_summed, "Average the per-example losses"),
     ("05.2", cross_entropy_unclipped, "Clip the probabilities"),
     ("05.2", cross_entropy_over_all_classes, "Only the true class"),

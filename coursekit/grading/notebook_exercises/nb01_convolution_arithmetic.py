@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from coursekit import arithmetic
+from coursekit.grading import fuzz, same_padding_mistakes
 from coursekit.grading.registry import Case, Hint, coding, written
 from coursekit.scratch import conv2d
 
@@ -37,6 +38,18 @@ def _conv_output_size_cases():
     ]
 
 
+def _conv_output_size_fuzz(rng):
+    def make(rng):
+        kwargs = {
+            "strides": int(rng.integers(1, 7)),
+            "padding": fuzz.pick(rng, [0, 1, 2, 3, "valid", "same", "full"]),
+            "dilation_rate": int(rng.integers(1, 4)),
+        }
+        return (int(rng.integers(1, 41)), int(rng.integers(1, 10))), kwargs
+
+    return fuzz.draw(rng, 400, make, arithmetic.conv_output_size)
+
+
 def _true_division(input_size, kernel_size, strides=1, padding=0, dilation_rate=1):
     span = (kernel_size - 1) * dilation_rate + 1
     pad = arithmetic.padding_per_side(padding, span) if padding != "same" else 0
@@ -65,6 +78,7 @@ CONV_OUTPUT_SIZE = coding(
     2,
     reference=arithmetic.conv_output_size,
     cases=_conv_output_size_cases,
+    fuzz=_conv_output_size_fuzz,
     hints=(
         Hint("Windows that do not fit are dropped: round down with `//`.", _true_division),
         Hint(
@@ -114,7 +128,39 @@ def _conv2d_cases():
             padding="same",
             dilation_rate=2,
         ),
+        case(
+            "'same' padding, stride 3, a 5x7 image and a 3x4 kernel: 5 rows give "
+            "ceil(5 / 3) = 2 outputs, and each axis has its own padding",
+            (2, 5, 7, 2),
+            (3, 4, 2, 3),
+            strides=3,
+            padding="same",
+        ),
+        case(
+            "'same' padding, stride 3, a 2x1 kernel on a 9x8 image: the window is "
+            "smaller than the stride, so nothing is padded",
+            (1, 9, 8, 1),
+            (2, 1, 1, 2),
+            strides=3,
+            padding="same",
+        ),
     ]
+
+
+def _conv2d_fuzz(rng):
+    def make(rng):
+        channels, filters = (int(n) for n in rng.integers(1, 4, size=2))
+        x = fuzz.values(rng, (int(rng.integers(1, 3)), *rng.integers(1, 10, size=2), channels))
+        kernel = fuzz.values(rng, (*rng.integers(1, 5, size=2), channels, filters))
+        bias = fuzz.pick(rng, [None, rng.normal(size=filters)])
+        kwargs = {
+            "strides": int(rng.integers(1, 5)),
+            "padding": fuzz.pick(rng, ["valid", "same"]),
+            "dilation_rate": int(rng.integers(1, 4)),
+        }
+        return (x, kernel, bias), kwargs
+
+    return fuzz.draw(rng, 150, make, conv2d)
 
 
 def _flipped_kernel(x, kernel, bias=None, **kwargs):
@@ -145,6 +191,7 @@ CONV2D = coding(
     4,
     reference=conv2d,
     cases=_conv2d_cases,
+    fuzz=_conv2d_fuzz,
     hints=(
         Hint(
             "This is a true convolution (flipped kernel). Keras's Conv2D computes a "
@@ -161,6 +208,15 @@ CONV2D = coding(
         Hint(
             "With dilation d, kernel tap (u, v) reads input (i*s + u*d, j*s + v*d).",
             _ignores_dilation,
+        ),
+        # The extra zero's place has its own hint above.
+        *same_padding_mistakes.hints(
+            "conv2d",
+            "swapped",
+            "width_for_both",
+            "height_for_both",
+            "floor",
+            "all_after",
         ),
     ),
 )
@@ -183,6 +239,18 @@ def _conv_layer_stats_cases():
             {"strides": (2, 1)},
         ),
     ]
+
+
+def _conv_layer_stats_fuzz(rng):
+    def make(rng):
+        input_shape = tuple(int(n) for n in (*rng.integers(1, 41, size=2), rng.integers(1, 9)))
+        kwargs = {
+            "strides": fuzz.int_or_pair(rng, 1, 4),
+            "padding": fuzz.pick(rng, [0, 1, 2, 3, "valid", "same", "full"]),
+        }
+        return (input_shape, int(rng.integers(1, 17)), fuzz.int_or_pair(rng, 1, 7)), kwargs
+
+    return fuzz.draw(rng, 300, make, arithmetic.conv_layer_stats)
 
 
 def _stats_without_bias(input_shape, filters, kernel_size, strides=1, padding=0):
@@ -219,6 +287,7 @@ CONV_LAYER_STATS = coding(
     3,
     reference=arithmetic.conv_layer_stats,
     cases=_conv_layer_stats_cases,
+    fuzz=_conv_layer_stats_fuzz,
     hints=(
         Hint("Each neuron also has a bias: weights_per_neuron counts it.", _stats_without_bias),
         Hint(
@@ -253,6 +322,17 @@ def _receptive_field_cases():
     ]
 
 
+def _receptive_field_fuzz(rng):
+    def layer(rng):
+        kernel_size, strides, dilation_rate = (int(n) for n in rng.integers(1, [8, 5, 4]))
+        return fuzz.pick(rng, [(kernel_size, strides), (kernel_size, strides, dilation_rate)])
+
+    def make(rng):
+        return ([layer(rng) for _ in range(rng.integers(0, 7))],), {}
+
+    return fuzz.draw(rng, 300, make, arithmetic.receptive_field)
+
+
 def _field_without_jump(layers):
     return 1 + sum(arithmetic.effective_kernel_size(k, *d) - 1 for k, _, *d in layers)
 
@@ -279,6 +359,7 @@ RECEPTIVE_FIELD = coding(
     2,
     reference=arithmetic.receptive_field,
     cases=_receptive_field_cases,
+    fuzz=_receptive_field_fuzz,
     hints=(
         Hint(
             "Above a stride, one step of a layer moves further across the input: "

@@ -5,6 +5,7 @@ pooling, with the hints for classic mistakes.
 import numpy as np
 
 from coursekit import arithmetic
+from coursekit.grading import fuzz, same_padding_mistakes
 from coursekit.grading.registry import Case, Hint, coding, written
 from coursekit.scratch import avg_pool2d, max_pool2d
 from coursekit.scratch.windows import padding_amounts
@@ -25,6 +26,15 @@ def _pool_output_size_cases():
             "10 inputs, 2x2 windows, stride 3, 'same'", (10, 2), {"strides": 3, "padding": "same"}
         ),
     ]
+
+
+def _pool_output_size_fuzz(rng):
+    def make(rng):
+        strides = fuzz.pick(rng, [None, int(rng.integers(1, 7))])
+        kwargs = {"strides": strides, "padding": fuzz.pick(rng, ["valid", "same"])}
+        return (int(rng.integers(1, 41)), int(rng.integers(1, 7))), kwargs
+
+    return fuzz.draw(rng, 300, make, arithmetic.pool_output_size)
 
 
 def _strides_default_to_one(input_size, pool_size, strides=None, padding="valid"):
@@ -50,6 +60,7 @@ POOL_OUTPUT_SIZE = coding(
     2,
     reference=arithmetic.pool_output_size,
     cases=_pool_output_size_cases,
+    fuzz=_pool_output_size_fuzz,
     hints=(
         Hint(
             "As in Keras, strides=None means strides = pool_size: windows side by side.",
@@ -77,6 +88,9 @@ def _pooling_cases():
 
     def normal(*shape):
         return rng.normal(size=shape).round(3)
+
+    def negative(*shape):
+        return -np.abs(normal(*shape)) - 0.5
 
     lecture = np.array(
         [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.float64
@@ -113,7 +127,43 @@ def _pooling_cases():
             (normal(1, 8, 8, 2), 2),
             {"strides": 3},
         ),
+        Case(
+            "2x3 windows with default strides (2, 3) on a 5x11 image",
+            (normal(2, 5, 11, 2), (2, 3)),
+        ),
+        Case(
+            "'same' padding, 3x4 windows, strides (2, 3) on a 5x6 image: 5 rows give "
+            "ceil(5 / 2) = 3 outputs, and each axis has its own padding",
+            (negative(2, 5, 6, 2), (3, 4)),
+            {"strides": (2, 3), "padding": "same"},
+        ),
+        Case(
+            "'same' padding, 5x4 windows, strides (1, 3) on a 5x6 image: four cells of "
+            "padding along the height, two before and two after",
+            (negative(1, 5, 6, 3), (5, 4)),
+            {"strides": (1, 3), "padding": "same"},
+        ),
+        Case(
+            "'same' padding, 2x1 windows, stride 3 on a 9x8 image: the window is smaller "
+            "than the stride, so nothing is padded",
+            (normal(1, 9, 8, 2), (2, 1)),
+            {"strides": 3, "padding": "same"},
+        ),
     ]
+
+
+def pooling_fuzz(reference, count=150):
+    """A fuzz generator for `reference(x, pool_size, strides=None, padding="valid")`:
+    odd, even and non-square inputs, int and pair windows and strides (strides above
+    the window too), both paddings, and values with ties, one sign or a large scale."""
+
+    def make(rng):
+        x = fuzz.values(rng, (int(rng.integers(1, 3)), *rng.integers(1, 10, size=2), 2))
+        strides = fuzz.pick(rng, [None, fuzz.int_or_pair(rng, 1, 4)])
+        kwargs = {"strides": strides, "padding": fuzz.pick(rng, ["valid", "same"])}
+        return (x, fuzz.int_or_pair(rng, 1, 4)), kwargs
+
+    return lambda rng: fuzz.draw(rng, count, make, reference)
 
 
 def _pad_with_zeros(pool):
@@ -178,6 +228,7 @@ MAX_POOL2D = coding(
     3,
     reference=max_pool2d,
     cases=_pooling_cases,
+    fuzz=pooling_fuzz(max_pool2d),
     hints=(
         Hint(
             "With 'same' padding, pad with -inf (or skip the padded cells): a padded "
@@ -185,6 +236,7 @@ MAX_POOL2D = coding(
             _pad_with_zeros(max_pool2d),
         ),
         *_hints(max_pool2d),
+        *same_padding_mistakes.hints("max_pool2d"),
     ),
 )
 
@@ -197,6 +249,7 @@ AVG_POOL2D = coding(
     3,
     reference=avg_pool2d,
     cases=_pooling_cases,
+    fuzz=pooling_fuzz(avg_pool2d),
     hints=(
         Hint(
             "With 'same' padding, Keras averages over the real cells of each window only: "
@@ -204,6 +257,7 @@ AVG_POOL2D = coding(
             _pad_with_zeros(avg_pool2d),
         ),
         *_hints(avg_pool2d),
+        *same_padding_mistakes.hints("avg_pool2d"),
     ),
 )
 

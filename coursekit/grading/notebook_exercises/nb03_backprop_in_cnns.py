@@ -5,6 +5,7 @@ backward, and gradient checking, with the hints for classic mistakes.
 import numpy as np
 
 from coursekit import arithmetic
+from coursekit.grading import fuzz, same_padding_mistakes
 from coursekit.grading.registry import Case, Hint, coding, written
 from coursekit.scratch import (
     conv2d,
@@ -40,6 +41,14 @@ def _relu_backward_cases():
     ]
 
 
+def _relu_backward_fuzz(rng):
+    def make(rng):
+        shape = tuple(int(n) for n in rng.integers(1, 6, size=rng.integers(1, 5)))
+        return (fuzz.values(rng, shape), fuzz.values(rng, shape, "ties")), {}
+
+    return fuzz.draw(rng, 40, make, relu_backward)
+
+
 def _relu_mask_only(grad_output, x):
     return (x > 0).astype(np.float64)
 
@@ -58,6 +67,7 @@ RELU_BACKWARD = coding(
     2,
     reference=relu_backward,
     cases=_relu_backward_cases,
+    fuzz=_relu_backward_fuzz,
     hints=(
         Hint(
             "By the chain rule, multiply the upstream gradient by ReLU's derivative; "
@@ -111,7 +121,49 @@ def _max_pool_backward_cases():
             2,
             padding="same",
         ),
+        case(
+            "ties, 2x3 windows with default strides (2, 3) on a 5x11 image",
+            rng.integers(-1, 2, size=(1, 5, 11, 2)).astype(np.float64),
+            (2, 3),
+        ),
+        case(
+            "'same' padding, 3x4 windows, strides (2, 3) on a 5x6 image: each axis has its "
+            "own padding, and each is cut off by its own amounts",
+            -np.abs(rng.normal(size=(2, 5, 6, 2))) - 0.5,
+            (3, 4),
+            strides=(2, 3),
+            padding="same",
+        ),
+        case(
+            "'same' padding, 3x5 windows, strides (1, 3) on a 5x6 image",
+            -np.abs(rng.normal(size=(1, 5, 6, 2))) - 0.5,
+            (3, 5),
+            strides=(1, 3),
+            padding="same",
+        ),
+        case(
+            "'same' padding, 2x1 windows, stride 3 on a 9x8 image: the window is smaller "
+            "than the stride, so nothing is padded",
+            rng.normal(size=(1, 9, 8, 2)),
+            (2, 1),
+            strides=3,
+            padding="same",
+        ),
     ]
+
+
+def _max_pool_backward_fuzz(rng):
+    def make(rng):
+        x = fuzz.values(rng, (int(rng.integers(1, 3)), *rng.integers(1, 10, size=2), 2))
+        pool_size = fuzz.int_or_pair(rng, 1, 4)
+        kwargs = {
+            "strides": fuzz.pick(rng, [None, fuzz.int_or_pair(rng, 1, 4)]),
+            "padding": fuzz.pick(rng, ["valid", "same"]),
+        }
+        grad = fuzz.values(rng, max_pool2d(x, pool_size, **kwargs).shape, "positive")
+        return (grad, x, pool_size), kwargs
+
+    return fuzz.draw(rng, 150, make, max_pool2d_backward)
 
 
 def _window_slices(grad_output, x, pool_size, strides, padding, step_one=False):
@@ -165,12 +217,28 @@ def _max_pool_backward_by_windows(overwrite=False, every_tie=False, step_one=Fal
     return backward
 
 
+def _max_pool_backward_cropped_by_the_other_axis(
+    grad_output, x, pool_size, strides=None, padding="valid"
+):
+    pool = arithmetic.as_pair(pool_size, "pool_size")
+    steps = pool if strides is None else arithmetic.as_pair(strides, "strides")
+    pads = [
+        padding_amounts(size, window, step, padding)
+        for size, window, step in zip(x.shape[1:3], pool, steps, strict=True)
+    ]
+    padded = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=-np.inf)
+    grad = max_pool2d_backward(grad_output, padded, pool, steps)
+    (top, _), (left, _) = pads[::-1]
+    return grad[:, top : top + x.shape[1], left : left + x.shape[2]]
+
+
 MAX_POOL2D_BACKWARD = coding(
     "03.2",
     "Routing gradients through max pooling",
     3,
     reference=max_pool2d_backward,
     cases=_max_pool_backward_cases,
+    fuzz=_max_pool_backward_fuzz,
     hints=(
         Hint(
             "A cell that is the maximum of several overlapping windows receives the sum "
@@ -186,6 +254,12 @@ MAX_POOL2D_BACKWARD = coding(
             "Window (i, j) starts at row i * strides and column j * strides.",
             _max_pool_backward_by_windows(step_one=True),
         ),
+        Hint(
+            "Cut the padding off each axis by that axis's own amount: rows "
+            "pad_h[0] : pad_h[0] + height, columns pad_w[0] : pad_w[0] + width.",
+            _max_pool_backward_cropped_by_the_other_axis,
+        ),
+        *same_padding_mistakes.hints("max_pool2d_backward"),
     ),
 )
 
@@ -222,7 +296,39 @@ def _conv_backward_cases():
             padding="same",
         ),
         case("dilation 2", (1, 8, 7, 2), (3, 3, 2, 2), dilation_rate=2),
+        case(
+            "'same' padding, stride 3, a 5x7 image and a 3x4 kernel: 5 rows give "
+            "ceil(5 / 3) = 2 outputs, and each axis has its own padding",
+            (2, 5, 7, 2),
+            (3, 4, 2, 3),
+            strides=3,
+            padding="same",
+        ),
+        case(
+            "'same' padding, stride 3, a 2x1 kernel on a 9x8 image: the window is "
+            "smaller than the stride, so nothing is padded",
+            (1, 9, 8, 1),
+            (2, 1, 1, 2),
+            strides=3,
+            padding="same",
+        ),
     ]
+
+
+def _conv_backward_fuzz(rng):
+    def make(rng):
+        channels, filters = (int(n) for n in rng.integers(1, 4, size=2))
+        x = fuzz.values(rng, (int(rng.integers(1, 3)), *rng.integers(1, 10, size=2), channels))
+        kernel = fuzz.values(rng, (*rng.integers(1, 5, size=2), channels, filters))
+        kwargs = {
+            "strides": int(rng.integers(1, 5)),
+            "padding": fuzz.pick(rng, ["valid", "same"]),
+            "dilation_rate": int(rng.integers(1, 4)),
+        }
+        grad = fuzz.values(rng, conv2d(x, kernel, **kwargs).shape)
+        return (grad, x, kernel), kwargs
+
+    return fuzz.draw(rng, 150, make, conv2d_backward)
 
 
 def _input_gradient_by_full_convolution(
@@ -302,6 +408,7 @@ CONV2D_BACKWARD = coding(
     4,
     reference=conv2d_backward,
     cases=_conv_backward_cases,
+    fuzz=_conv_backward_fuzz,
     hints=(
         Hint(
             "grad_x is a full convolution of the upstream gradient with the kernel "
@@ -323,6 +430,10 @@ CONV2D_BACKWARD = coding(
             "The loss adds up over the batch, so the weight gradients are sums over all "
             "images and positions, not means.",
             _conv_backward_batch_mean,
+        ),
+        # The other rules leave the padded input too small for the upstream gradient.
+        *same_padding_mistakes.hints(
+            "conv2d_backward", "width_for_both", "all_after", "extra_first"
         ),
     ),
 )
@@ -362,7 +473,22 @@ def _numerical_gradient_cases():
             (_exponential_mix, rng.normal(size=(2, 2, 2))),
             {"h": 1e-2},
         ),
+        Case(
+            "x in float32, h = 1e-3: the differences must be taken in float64",
+            (_cubes, rng.normal(size=(2, 3)).astype(np.float32)),
+            {"h": 1e-3},
+        ),
     ]
+
+
+def _numerical_gradient_fuzz(rng):
+    def make(rng):
+        shape = tuple(int(n) for n in rng.integers(1, 4, size=rng.integers(0, 4)))
+        f = fuzz.pick(rng, [_cubes, _exponential_mix, _coupled_loss][: 3 if shape else 2])
+        x = rng.normal(size=shape).astype(fuzz.pick(rng, [np.float64, np.float32]))
+        return (f, x), fuzz.pick(rng, [{}, {"h": float(fuzz.pick(rng, [1e-2, 1e-3, 1e-4]))}])
+
+    return fuzz.draw(rng, 30, make, numerical_gradient)
 
 
 def _forward_difference(f, x, h=1e-5):
@@ -388,6 +514,7 @@ NUMERICAL_GRADIENT = coding(
     2,
     reference=numerical_gradient,
     cases=_numerical_gradient_cases,
+    fuzz=_numerical_gradient_fuzz,
     hints=(
         Hint(
             "Use the centred difference (f(x + h) - f(x - h)) / (2h): a one-sided "

@@ -4,6 +4,7 @@ and layer normalisation, with the hints for classic mistakes.
 
 import numpy as np
 
+from coursekit.grading import fuzz
 from coursekit.grading.compare import ATOL, RTOL, mismatch
 from coursekit.grading.registry import Case, Hint, coding, written
 from coursekit.scratch import (
@@ -42,6 +43,20 @@ def _regularized_update_cases():
     ]
 
 
+def _any_shape(rng, ndim=(1, 4), size=(1, 6)):
+    return tuple(int(n) for n in rng.integers(*size, size=rng.integers(ndim[0], ndim[1] + 1)))
+
+
+def _regularized_update_fuzz(rng):
+    def make(rng):
+        shape = _any_shape(rng)
+        w = fuzz.values(rng, shape, fuzz.pick(rng, ["normal", "ties"]))
+        penalties = {name: float(fuzz.pick(rng, [0.0, rng.uniform(0, 2)])) for name in ("l1", "l2")}
+        return (w, rng.normal(size=shape), float(rng.uniform(0.001, 2))), penalties
+
+    return fuzz.draw(rng, 40, make, regularized_update)
+
+
 def _l2_without_factor_2(w, grad, learning_rate, l1=0.0, l2=0.0):
     return w - learning_rate * (grad + l1 * np.sign(w) + l2 * w)
 
@@ -64,6 +79,7 @@ REGULARIZED_UPDATE = coding(
     2,
     reference=regularized_update,
     cases=_regularized_update_cases,
+    fuzz=_regularized_update_fuzz,
     hints=(
         Hint(
             "The derivative of l2 * w**2 is 2 * l2 * w: keep the factor 2 (Keras's "
@@ -106,6 +122,19 @@ def _dropout_cases():
         case("rate 0.4 at inference (training=False)", (100, 50), 0.4, False, 6),
         case("rate 0.5 at inference on feature maps", (4, 6, 6, 3), 0.5, False, 7),
     ]
+
+
+def _dropout_fuzz(rng):
+    """Inputs of 2,000 to 6,000 values, enough for the statistical comparison."""
+
+    def make(rng):
+        size = int(rng.integers(2000, 6001))
+        shape = fuzz.pick(rng, [(size,), (size // 50, 50), (size // 96, 4, 4, 6)])
+        x = rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+        rate = float(fuzz.pick(rng, [0.0, rng.uniform(0.05, 0.9)]))
+        return (x, rate, bool(rng.integers(2))), {"seed": int(rng.integers(1000))}
+
+    return fuzz.draw(rng, 16, make, dropout)
 
 
 def _dropout_mismatch(got, expected):
@@ -179,6 +208,7 @@ DROPOUT = coding(
     3,
     reference=dropout,
     cases=_dropout_cases,
+    fuzz=_dropout_fuzz,
     hints=(
         Hint(
             "Inverted dropout divides the values it keeps by 1 - rate, so that the "
@@ -232,6 +262,17 @@ def _early_stopping_cases():
     ]
 
 
+def _early_stopping_fuzz(rng):
+    """Short curves over a few distinct losses: ties, plateaus and late improvements."""
+
+    def make(rng):
+        losses = [float(v) for v in rng.choice([0.5, 0.6, 0.7, 0.8, 0.9], rng.integers(1, 13))]
+        curve = fuzz.pick(rng, [losses, np.array(losses)])
+        return (curve, int(rng.integers(0, 6))), {}
+
+    return fuzz.draw(rng, 400, make, early_stopping_epoch)
+
+
 def _stopping_rule(val_losses, patience, improves, stops):
     """Early stopping with a given improvement test and stopping test, for wrong answers."""
     best, wait = 0, 0
@@ -279,6 +320,7 @@ EARLY_STOPPING_EPOCH = coding(
     3,
     reference=early_stopping_epoch,
     cases=_early_stopping_cases,
+    fuzz=_early_stopping_fuzz,
     hints=(
         Hint(
             "Training stops at the end of the epoch that makes `patience` epochs "
@@ -333,6 +375,26 @@ def _batch_norm_cases():
         case("training on a batch of two", (2, 3), True, momentum=0.5),
         case("inference on a single example", (1, 3), False),
     ]
+
+
+def _batch_norm_fuzz(rng):
+    def make(rng):
+        shape = fuzz.pick(rng, [_any_shape(rng, (2, 2)), _any_shape(rng, (4, 4), (1, 4))])
+        features = shape[-1]
+        x = fuzz.values(rng, shape) + rng.uniform(-3, 3, size=features)
+        arrays = (
+            rng.uniform(0.5, 2, size=features),
+            rng.normal(size=features),
+            rng.normal(size=features),
+            rng.uniform(0.3, 3, size=features),
+        )
+        kwargs = fuzz.pick(
+            rng,
+            [{}, {"momentum": float(rng.uniform(0, 1)), "epsilon": float(rng.uniform(1e-5, 0.5))}],
+        )
+        return (x, *arrays, bool(rng.integers(2))), kwargs
+
+    return fuzz.draw(rng, 50, make, batch_norm)
 
 
 def _spatial_axes(x):
@@ -392,6 +454,7 @@ BATCH_NORM = coding(
     4,
     reference=batch_norm,
     cases=_batch_norm_cases,
+    fuzz=_batch_norm_fuzz,
     hints=(
         Hint(
             "At inference (training=False), normalise with moving_mean and "
@@ -445,6 +508,16 @@ def _layer_norm_cases():
     ]
 
 
+def _layer_norm_fuzz(rng):
+    def make(rng):
+        shape = _any_shape(rng)
+        x = fuzz.values(rng, shape) + rng.uniform(-3, 3, size=(*shape[:-1], 1))
+        gamma, beta = rng.uniform(0.5, 2, size=shape[-1]), rng.normal(size=shape[-1])
+        return (x, gamma, beta), fuzz.pick(rng, [{}, {"epsilon": float(rng.uniform(1e-5, 0.5))}])
+
+    return fuzz.draw(rng, 40, make, layer_norm)
+
+
 def _over_the_batch(x, gamma, beta, epsilon=1e-3):
     mean, variance = x.mean(axis=0), x.var(axis=0)
     return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta
@@ -472,6 +545,7 @@ LAYER_NORM = coding(
     2,
     reference=layer_norm,
     cases=_layer_norm_cases,
+    fuzz=_layer_norm_fuzz,
     hints=(
         Hint(
             "Layer norm normalises each example over its own features (the last axis); "

@@ -5,6 +5,7 @@ error and ten-crop testing, with the hints for classic mistakes.
 import numpy as np
 
 from coursekit import scratch
+from coursekit.grading import fuzz
 from coursekit.grading.registry import Case, Hint, coding, written
 from coursekit.scratch.classification import EPSILON
 
@@ -31,7 +32,31 @@ def _softmax_cases():
         ),
         Case("classes along axis 0", (rng.normal(size=(3, 4)),), {"axis": 0}),
         Case("a 3-D array, classes along axis 1", (rng.normal(size=(2, 4, 3)) * 5,), {"axis": 1}),
+        Case(
+            "rows that spread over 1000: only subtracting the maximum keeps exp() finite",
+            (np.array([[0.0, 1000.0], [-1000.0, 0.0]]),),
+        ),
+        Case("a 3-D array with the default axis, the last", (rng.normal(size=(2, 3, 4)) * 5,)),
     ]
+
+
+def _any_shape(rng, ndim=(1, 4), size=(1, 6)):
+    return tuple(int(n) for n in rng.integers(*size, size=rng.integers(ndim[0], ndim[1] + 1)))
+
+
+def _softmax_fuzz(rng):
+    """Any shape and axis (the default too), scores of every scale: ties, offsets of
+    +-1000, and rows spread over 1000 or more."""
+
+    def make(rng):
+        shape = _any_shape(rng)
+        logits = fuzz.values(rng, shape) * fuzz.pick(rng, [1.0, 30.0]) + fuzz.pick(
+            rng, [0.0, 1000.0, -1000.0]
+        )
+        axis = fuzz.pick(rng, [None, int(rng.integers(-len(shape), len(shape)))])
+        return (logits,), ({} if axis is None else {"axis": axis})
+
+    return fuzz.draw(rng, 60, make, scratch.softmax)
 
 
 def _softmax_without_max(logits, axis=-1):
@@ -50,12 +75,19 @@ def _softmax_last_axis(logits, axis=-1):
     return scratch.softmax(logits)
 
 
+def _softmax_row_minimum(logits, axis=-1):
+    with np.errstate(over="ignore", invalid="ignore"):
+        exponentials = np.exp(logits - np.min(logits, axis=axis, keepdims=True))
+        return exponentials / exponentials.sum(axis=axis, keepdims=True)
+
+
 SOFTMAX = coding(
     "05.1",
     "A numerically stable softmax",
     2,
     reference=scratch.softmax,
     cases=_softmax_cases,
+    fuzz=_softmax_fuzz,
     hints=(
         Hint(
             "Subtract the largest score along `axis` before `np.exp`: exp(1000) "
@@ -71,6 +103,11 @@ SOFTMAX = coding(
         Hint(
             "Normalise along the `axis` argument, not always along the last axis.",
             _softmax_last_axis,
+        ),
+        Hint(
+            "Subtract the maximum along `axis`, not the minimum: after subtracting the "
+            "maximum every exponent is at most 0, so exp() cannot overflow.",
+            _softmax_row_minimum,
         ),
     ),
 )
@@ -100,6 +137,18 @@ def _cross_entropy_cases():
             (scratch.softmax(rng.normal(size=(5, 4))), np.array([3, 0, 0, 1, 2], dtype=np.int32)),
         ),
     ]
+
+
+def _cross_entropy_fuzz(rng):
+    """Probabilities from scores of every scale, so some are exactly 0 or 1."""
+
+    def make(rng):
+        batch, classes = int(rng.integers(1, 9)), int(rng.integers(2, 7))
+        scores = fuzz.values(rng, (batch, classes)) * fuzz.pick(rng, [1.0, 10.0, 1000.0])
+        dtype = fuzz.pick(rng, [np.int64, np.int32])
+        return (scratch.softmax(scores), rng.integers(0, classes, size=batch).astype(dtype)), {}
+
+    return fuzz.draw(rng, 50, make, scratch.cross_entropy)
 
 
 def _summed_cross_entropy(probabilities, labels):
@@ -132,6 +181,7 @@ CROSS_ENTROPY = coding(
     2,
     reference=scratch.cross_entropy,
     cases=_cross_entropy_cases,
+    fuzz=_cross_entropy_fuzz,
     hints=(
         Hint(
             "Average the per-example losses over the batch (Keras's default "
@@ -191,6 +241,20 @@ def _median_frequency_cases():
     ]
 
 
+def _median_frequency_fuzz(rng):
+    """Labels over 1 to 8 classes, some absent, with odd and even numbers present."""
+
+    def make(rng):
+        num_classes = int(rng.integers(1, 9))
+        present = rng.dirichlet(np.ones(num_classes)) * (rng.random(num_classes) < 0.8)
+        if present.sum() == 0:
+            present[rng.integers(num_classes)] = 1.0
+        labels = rng.choice(num_classes, size=rng.integers(1, 41), p=present / present.sum())
+        return (labels, num_classes), {}
+
+    return fuzz.draw(rng, 80, make, scratch.median_frequency_weights)
+
+
 def _inverted_weights(labels, num_classes):
     weights = scratch.median_frequency_weights(labels, num_classes)
     present = weights > 0
@@ -222,6 +286,7 @@ MEDIAN_FREQUENCY_WEIGHTS = coding(
     2,
     reference=scratch.median_frequency_weights,
     cases=_median_frequency_cases,
+    fuzz=_median_frequency_fuzz,
     hints=(
         Hint(
             "The weights are inverted: rare classes need large weights, "
@@ -270,6 +335,16 @@ def _top_k_cases():
     ]
 
 
+def _top_k_fuzz(rng):
+    def make(rng):
+        batch, classes = int(rng.integers(1, 9)), int(rng.integers(2, 7))
+        scores = fuzz.values(rng, (batch, classes), fuzz.pick(rng, ["ties", "normal"]))
+        labels = rng.integers(0, classes, size=batch)
+        return (scores, labels, int(rng.integers(1, classes + 1))), {}
+
+    return fuzz.draw(rng, 100, make, scratch.top_k_error)
+
+
 def _top_k_plus_one(scores, labels, k):
     return scratch.top_k_error(scores, labels, k + 1)
 
@@ -297,6 +372,7 @@ TOP_K_ERROR = coding(
     2,
     reference=scratch.top_k_error,
     cases=_top_k_cases,
+    fuzz=_top_k_fuzz,
     hints=(
         Hint(
             "Off by one: the true class is in the top k when fewer than k classes "
@@ -329,8 +405,23 @@ def _ten_crop_cases():
         Case("an 8x8 colour image, crops of 5 (odd margin)", (rng.normal(size=(8, 8, 3)), 5)),
         Case("a 32x32 colour image, crops of 28", (rng.normal(size=(32, 32, 3)), 28)),
         Case("a 7x10 image, 4x7 crops", (rng.normal(size=(7, 10, 2)), (4, 7))),
+        Case(
+            "a 6x9 image, crops of 4: margins of 2 rows and 5 columns",
+            (rng.normal(size=(6, 9, 2)), 4),
+        ),
         Case("a crop as large as the image", (rng.normal(size=(5, 5, 1)), 5)),
     ]
+
+
+def _ten_crop_fuzz(rng):
+    def make(rng):
+        image = rng.normal(size=(*rng.integers(1, 10, size=2), rng.integers(1, 4)))
+        crop = fuzz.pick(rng, [int(rng.integers(1, min(image.shape[:2]) + 1)), None])
+        if crop is None:
+            crop = tuple(int(rng.integers(1, size + 1)) for size in image.shape[:2])
+        return (image, crop), {}
+
+    return fuzz.draw(rng, 50, make, scratch.ten_crop)
 
 
 def _five_crops(image, crop_size):
@@ -364,6 +455,7 @@ TEN_CROP = coding(
     3,
     reference=scratch.ten_crop,
     cases=_ten_crop_cases,
+    fuzz=_ten_crop_fuzz,
     hints=(
         Hint(
             "Ten crops: the four corners and the centre, then each of those five "
