@@ -25,21 +25,21 @@ def test_the_same_special_values_at_the_same_positions_pass():
 
 
 @pytest.mark.parametrize(
-    "position, value",
+    "position, value, says",
     [
-        ((0, 1), 0.0),  # a number where the reference has NaN
-        ((0, 0), np.nan),  # NaN where the reference has a number, with NaN elsewhere
-        ((1, 0), -np.inf),  # the wrong infinity
-        ((1, 1), 0.0),  # a number where the reference has -inf
-        ((0, 2), np.inf),  # an infinity where the reference has a number
-        ((1, 2), 2.6),  # a finite value off by far more than the tolerance
+        ((0, 1), 0.0, "should be NaN at 1 position(s)"),  # a number where NaN belongs
+        ((0, 0), np.nan, "contains NaN at 1 position(s)"),  # NaN where a number belongs
+        ((1, 0), -np.inf, "index (1, 0)"),  # the wrong infinity
+        ((1, 1), 0.0, "index (1, 1)"),  # a number where the reference has -inf
+        ((0, 2), np.inf, "index (0, 2)"),  # an infinity where the reference has a number
+        ((1, 2), 2.6, "index (1, 2)"),  # a finite value off by far more than the tolerance
     ],
 )
-def test_any_difference_in_special_or_finite_values_fails(position, value):
+def test_any_difference_in_special_or_finite_values_fails(position, value, says):
     got = EXPECTED.copy()
     got[position] = value
     problem = mismatch(got, EXPECTED)
-    assert problem is not None and f"index {position}" in problem
+    assert problem is not None and says in problem
 
 
 def test_an_infinity_in_the_reference_does_not_widen_the_tolerance():
