@@ -303,7 +303,8 @@ class Run:
 
     def _bwrap_command(self, command):
         size = str(self.limits.memory_mb * 2**20)
-        options = [self.isolation.bwrap, *_BASE_OPTIONS]
+        # /tmp first: a course checked out under /tmp is bound into it, not hidden by it.
+        options = [self.isolation.bwrap, *_BASE_OPTIONS, "--size", size, "--tmpfs", "/tmp"]
         for root in readable_paths():
             options += ["--ro-bind", root, root]
         for link in _TOP_LINKS:
@@ -317,7 +318,7 @@ class Run:
             elif os.path.lexists(secret):
                 options += ["--ro-bind", "/dev/null", secret]
         options += ["--proc", "/proc", "--dev", "/dev"]
-        options += ["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/dev/shm"]
+        options += ["--size", size, "--tmpfs", "/dev/shm"]
         options += ["--chdir", "/tmp", "--clearenv"]
         for name, value in self.environment.items():
             options += ["--setenv", name, value]
