@@ -1,4 +1,4 @@
-"""Figures for the notebooks: image grids, annotated arrays, convolution geometry.
+"""Figures for the notebooks: image grids, annotated arrays, convolution geometry, masks.
 
 Every function draws with matplotlib and returns the figure; `caption=` puts a
 one-sentence caption under it, as every figure in the course has one.
@@ -324,3 +324,98 @@ def plot_confusion_matrix(labels, predictions, class_names, ax=None, normalize=T
     if caption:
         add_caption(ax.figure, caption)
     return matrix
+
+
+BOX_COLOURS = ("tab:orange", "tab:cyan", "tab:pink", "tab:olive", "tab:purple", "tab:red")
+
+
+def draw_boxes(ax, boxes, labels=None, scores=None, class_names=None, color=None, linestyle="-"):
+    """Draws "xyxy" boxes on image axes, each with its class name and score if given.
+
+    Boxes are in continuous pixel coordinates (pixel `(row, col)` covers
+    `[col, col + 1) x [row, row + 1)`), while `imshow` centres pixel `col` on `x = col`,
+    so the rectangles are drawn half a pixel up and to the left.
+
+    Args:
+        ax: matplotlib axes showing an image.
+        boxes: array `(N, 4)` of `(x_min, y_min, x_max, y_max)`.
+        labels: class indices `(N,)`, or `None`.
+        scores: scores `(N,)` shown after the name, or `None`.
+        class_names: the name of each class index; without it the index is shown.
+        color: one colour for every box; by default each class has its own.
+        linestyle: e.g. `"--"` for ground truth under solid predictions.
+
+    Returns:
+        The list of rectangles drawn.
+
+    Example:
+
+    >>> figure, ax = plt.subplots()
+    >>> _ = ax.imshow(np.zeros((8, 8)))
+    >>> patches = draw_boxes(ax, [[1, 1, 4, 5]], labels=[0], scores=[0.9], class_names=["cat"])
+    >>> [float(value) for value in patches[0].get_xy()], ax.texts[-1].get_text()
+    ([0.5, 0.5], 'cat 0.90')
+    """
+    boxes = np.asarray(boxes, dtype=float).reshape(-1, 4)
+    drawn = []
+    for index, (x_min, y_min, x_max, y_max) in enumerate(boxes):
+        label = None if labels is None else int(labels[index])
+        colour = color or BOX_COLOURS[(label or 0) % len(BOX_COLOURS)]
+        rectangle = Rectangle(
+            (x_min - 0.5, y_min - 0.5),
+            x_max - x_min,
+            y_max - y_min,
+            fill=False,
+            edgecolor=colour,
+            linewidth=1.5,
+            linestyle=linestyle,
+        )
+        ax.add_patch(rectangle)
+        drawn.append(rectangle)
+        words = [] if label is None else [class_names[label] if class_names else str(label)]
+        if scores is not None:
+            words.append(f"{scores[index]:.2f}")
+        if words:
+            ax.text(
+                x_min - 0.5,
+                y_min - 1.0,
+                " ".join(words),
+                color="white",
+                fontsize=7,
+                bbox={"facecolor": colour, "alpha": 0.8, "pad": 1, "edgecolor": "none"},
+            )
+    return drawn
+
+
+def overlay_mask(image, mask, num_classes, alpha=0.5):
+    """Colours an image's pixels by class, for showing a segmentation on top of it.
+
+    Class 0 (the background) is left as it is; class `c > 0` is blended with colour
+    `c - 1` of matplotlib's `tab10` cycle (blue for class 1, orange for 2, green for 3),
+    so a class has the same colour in every figure.
+
+    Args:
+        image: `(height, width, 3)` colours in `[0, 1]`, or `(height, width)` grey values.
+        mask: integer class indices `(height, width)`.
+        num_classes: the number of classes (at most 10 colours are distinct).
+        alpha: how much of the class colour replaces the image's.
+
+    Returns:
+        A float array `(height, width, 3)` to pass to `show_images` or `imshow`.
+
+    Example:
+
+    >>> blended = overlay_mask(np.zeros((2, 2, 3)), np.array([[0, 1], [1, 0]]), 2, alpha=1.0)
+    >>> blended[0, 0].tolist(), blended[0, 1].round(3).tolist()
+    ([0.0, 0.0, 0.0], [0.122, 0.467, 0.706])
+    """
+    image = np.asarray(image, dtype=float)
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=-1)
+    colours = np.array([plt.get_cmap("tab10")(c % 10)[:3] for c in range(max(num_classes - 1, 1))])
+    mask = np.asarray(mask)
+    blended = image.copy()
+    foreground = mask > 0
+    tinted = colours[mask[foreground] - 1]
+    blended[foreground] = (1 - alpha) * image[foreground] + alpha * tinted
+    return blended

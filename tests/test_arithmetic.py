@@ -1,6 +1,7 @@
 """Output sizes, counts and receptive fields: the lectures' numbers and Keras's shapes."""
 
 import itertools
+import math
 
 import keras
 import pytest
@@ -55,6 +56,21 @@ def test_lecture_ceil_forms_for_strided_convolution():
         assert arithmetic.conv_output_size(input_size, kernel_size, strides, "valid") == no_padding
         with_padding = -(-input_size // strides)
         assert arithmetic.conv_output_size(input_size, kernel_size, strides, "same") == with_padding
+
+
+def test_ceil_forms_and_keras_agree_on_notebook_01s_180_cases():
+    # The check notebook 01 used to run inline: sizes 5-19, kernels 1-5, strides 1-3.
+    checked = 0
+    for size, kernel_size, strides in itertools.product(range(5, 20), (1, 2, 3, 5), (1, 2, 3)):
+        valid = arithmetic.conv_output_size(size, kernel_size, strides, "valid")
+        same = arithmetic.conv_output_size(size, kernel_size, strides, "same")
+        assert valid == math.ceil((size - kernel_size + 1) / strides)
+        assert same == math.ceil(size / strides)
+        for padding, expected in (("valid", valid), ("same", same)):
+            layer = keras.layers.Conv2D(1, kernel_size, strides=strides, padding=padding)
+            assert layer.compute_output_shape((1, size, size, 1))[1] == expected
+            checked += 1
+    assert checked == 360  # 180 sizes, each with two paddings
 
 
 def test_dilation_formula_from_the_lecture():

@@ -162,3 +162,18 @@ def test_conv_explorer_ends_on_the_latest_values_when_callbacks_overlap():
         thread.join()
     final = controls[0].value
     assert image.value == expected_frame(final, 3, 1, "valid", 1, 0)
+
+
+def test_draw_boxes_outlines_pixels_and_names_classes():
+    figure, ax = plt.subplots()
+    ax.imshow(np.zeros((10, 10)))
+    boxes = np.array([[0.0, 0.0, 10.0, 10.0], [2.0, 3.0, 5.0, 9.0]])
+    drawn = plotting.draw_boxes(ax, boxes, labels=[1, 0], scores=[0.5, 0.25], class_names="ab")
+    # A box over the whole 10x10 image covers imshow's extent exactly.
+    assert tuple(drawn[0].get_xy()) == (-0.5, -0.5)
+    assert (drawn[0].get_width(), drawn[0].get_height()) == (10.0, 10.0)
+    assert drawn[0].get_edgecolor() != drawn[1].get_edgecolor()  # one colour per class
+    assert [text.get_text() for text in ax.texts] == ["b 0.50", "a 0.25"]
+    plain = plotting.draw_boxes(ax, boxes, color="white", linestyle=":")
+    assert len(ax.texts) == 2 and all(patch.get_linestyle() == ":" for patch in plain)
+    plt.close(figure)

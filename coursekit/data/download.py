@@ -20,21 +20,25 @@ CACHE_VARIABLE = "COURSEKIT_DATA"
 CHUNK_BYTES = 1 << 20
 TIMEOUT_SECONDS = 60
 ATTEMPTS = 2
+DIGITS_FALLBACK = "coursekit.data.load('digits', profile)"
 
 
 class DataUnavailableError(OSError):
     """An online dataset could be neither read from the cache nor downloaded.
 
-    Attributes:
+    Args:
         reason: one sentence saying what went wrong, without the advice.
+        fallback: the offline data to use instead, as the advice names it.
+
+    Attributes:
+        reason: the `reason` given.
     """
 
-    def __init__(self, reason):
+    def __init__(self, reason, fallback=DIGITS_FALLBACK):
         self.reason = reason
         super().__init__(
             f"{reason} Without a network connection, use the embedded data instead: "
-            "coursekit.data.load('digits', profile) (or the 'fast' profile, which "
-            "falls back to it automatically)."
+            f"{fallback} (or the 'fast' profile, which falls back to it automatically)."
         )
 
 

@@ -38,6 +38,13 @@ from coursekit.scratch.pooling import (
     max_pool2d_loops,
 )
 from coursekit.scratch.regularisation import dropout, early_stopping_epoch, regularized_update
+from coursekit.scratch.transposed import conv2d_transpose
+from coursekit.scratch.unpooling import max_pool2d_with_argmax, max_unpool2d
+from coursekit.scratch.upsampling import (
+    bilinear_upsampling_kernel,
+    upsample_bilinear,
+    upsample_nearest,
+)
 
 __all__ = [
     "avg_pool2d",
@@ -45,10 +52,12 @@ __all__ = [
     "avg_pool2d_backward_loops",
     "avg_pool2d_loops",
     "batch_norm",
+    "bilinear_upsampling_kernel",
     "conv2d",
     "conv2d_backward",
     "conv2d_backward_loops",
     "conv2d_loops",
+    "conv2d_transpose",
     "cross_entropy",
     "dropout",
     "early_stopping_epoch",
@@ -57,6 +66,8 @@ __all__ = [
     "max_pool2d_backward",
     "max_pool2d_backward_loops",
     "max_pool2d_loops",
+    "max_pool2d_with_argmax",
+    "max_unpool2d",
     "median_frequency_weights",
     "numerical_gradient",
     "regularized_update",
@@ -66,4 +77,6 @@ __all__ = [
     "softmax",
     "ten_crop",
     "top_k_error",
+    "upsample_bilinear",
+    "upsample_nearest",
 ]

@@ -28,19 +28,21 @@ profile = coursekit.setup(seed=0)
 # %% [markdown]
 # ## Course map
 #
-# Work through the notebooks in order; each builds on the previous ones.
+# Work through the notebooks in order; each builds on the previous ones. Notebook 09 is
+# an optional appendix.
 #
 # | # | notebook | what you learn |
 # |---|---|---|
 # | 00 | [Index](00_index.ipynb) | this page: how to run the course, environment check |
 # | 01 | [Convolution arithmetic](01_convolution_arithmetic.ipynb) | cross-correlation vs convolution; padding, stride, dilation and output sizes; a conv layer in NumPy; neurons, connections and parameters (AlexNet conv1); 1x1 convolutions; receptive fields; translation equivariance; filters on photographs |
 # | 02 | [Pooling and downsampling](02_pooling_and_downsampling.ipynb) | why CNNs downsample; strided convolution and its output sizes; max and average pooling (overlapping windows, "same" padding) in NumPy; global pooling; how much one- and two-pixel shifts change conv and pooled outputs of a photograph |
-# | 03 | [Backpropagation in CNNs](03_backprop_in_cnns.ipynb) | ReLU and dying units; max-pool gradient routing and average-pool spreading; convolution backward as a full convolution with the flipped kernel; convolution as a sparse matrix and as im2col; gradient checking; loops vs im2col vs Keras speed |
-# | 04 | [Regularisation](04_regularisation.ipynb) | bias and variance; L1/L2 penalties and sparse vs small weights; inverted dropout; early stopping as Keras does it; batch normalisation in training and at inference, layer normalisation; data augmentation; five regularisers compared on a small CNN |
-# | 05 | [Training a CNN](05_training_a_cnn.ipynb) | an ImageNet-style pipeline: softmax and cross-entropy, mean image and per-channel mean, initialisation, SGD/momentum/RMSprop/Adam, learning-rate schedules, batch size, median-frequency class weights, top-1/top-5 error, confusion matrix, ten-crop test-time augmentation, ImageNet results and humans |
+# | 03 | [Backpropagation in CNNs](03_backprop_in_cnns.ipynb) | ReLU and dying units; max-pool gradient routing and average-pool spreading; a convolutional layer's input gradient as the padded upstream gradient cross-correlated with the kernel rotated by 180°, and its weight gradient as a sum over positions; convolution as a sparse matrix and as im2col; gradient checking; loops vs im2col vs Keras speed |
+# | 04 | [Regularisation](04_regularisation.ipynb) | bias and variance; L1/L2 penalties and sparse vs small weights; inverted dropout; early stopping as Keras does it; batch normalisation in training and at inference, layer normalisation; data augmentation; four regularisers against an unregularised baseline on a small CNN, with the train/validation gap over several seeds |
+# | 05 | [Training a CNN](05_training_a_cnn.ipynb) | an ImageNet-style pipeline: softmax and cross-entropy, mean image and per-channel mean, initialisation, SGD/momentum/RMSprop/Adam on an ill-conditioned valley and on Rosenbrock's function, learning rates and the range test, schedules, batch size, median-frequency class weights, top-1/top-5 error, confusion matrix, ten-crop test-time augmentation, ImageNet results and humans |
 # | 06 | CNN architectures *(in preparation)* | LeNet-5, AlexNet, VGG, GoogLeNet, ResNet, DenseNet, transfer learning |
-# | 07 | Object detection *(in preparation)* | boxes, IoU, NMS, anchors, the R-CNN family, YOLO, SSD, mAP |
-# | 08 | Semantic segmentation *(in preparation)* | FCN, upsampling, transposed convolution, U-Net, mIoU |
+# | 07 | [Object detection](07_object_detection.ipynb) | box formats and IoU; non-maximum suppression; the R-CNN family (R-CNN, SPP-net, Fast and Faster R-CNN, Mask R-CNN) with RoI pooling and RoIAlign; anchors, box encoding and matching; YOLO and SSD; AP and mAP in the VOC, VOC2007 and COCO forms; a single-shot detector trained on generated shapes in the notebook |
+# | 08 | [Semantic segmentation](08_semantic_segmentation.ipynb) | a class per pixel; fully connected layers as convolutions (FCN) and skip fusion; nearest, bilinear, max-unpooling and transposed-convolution upsampling in NumPy (zero insertion, the input gradient of a convolution, checkerboards, bilinear initialisation); SegNet and U-Net; dilated convolutions; per-pixel loss and class weights; pixel accuracy vs mean IoU; an FCN and a U-Net trained and compared |
+# | 09 | [Scaling up](09_scaling_up.ipynb) *(optional appendix)* | beyond the lectures: `coursekit.training` on several devices and machines (`tf.distribute` strategies, the global batch), mixed precision, XLA, measured throughput |
 #
 # The graded exercises of the available notebooks, straight from the course's registry:
 

@@ -43,6 +43,12 @@ from coursekit import arithmetic, check, plotting, scratch
 from coursekit.scratch.windows import padding_amounts
 
 # %% [markdown]
+# **Your functions and the course's.** Each exercise asks for a function that the course
+# also provides, in `coursekit.arithmetic` or `coursekit.scratch`. The cells after an
+# exercise use the course's version, not yours, so *Run All* works while an exercise is
+# still blank, and a slip in your answer does not spread to later cells.
+
+# %% [markdown]
 # ## 1. Why not a dense layer?
 #
 # A dense (fully connected) layer gives every neuron one weight per input value. For
@@ -179,12 +185,24 @@ plt.show()
 # %% [markdown]
 # ## 3. Output size: padding, stride and dilation
 #
-# **Valid.** Without padding, a $k \times k$ kernel fits in $W - k + 1$ positions along an
-# axis of $W$ inputs: a 5x5 image and a 3x3 kernel give a 3x3 output. Every layer shrinks
-# the image, and border pixels are used by fewer windows than central ones.
+# Four settings decide how many outputs a convolution has along one axis. We take them
+# one at a time, each with one number and one picture.
 #
-# **Padding.** Adding $P$ zeros on each side gives $W - k + 2P + 1$ outputs. Three
-# choices have names:
+# ### 3.1 Valid: no padding
+#
+# A $k \times k$ kernel fits in $W - k + 1$ positions along an axis of $W$ inputs. Every
+# layer therefore shrinks the image, and border pixels are read by fewer windows than
+# central ones.
+
+# %%
+print("5 inputs, kernel 3, no padding:", arithmetic.conv_output_size(5, 3), "outputs per side")
+plotting.draw_convolution(input_size=5, kernel_size=3, row=1, col=2)
+plt.show()
+
+# %% [markdown]
+# ### 3.2 Padding
+#
+# Adding $P$ zeros on each side gives $W - k + 2P + 1$ outputs. Three choices have names:
 #
 # | padding | zeros per side | output size (stride 1) |
 # |---|---|---|
@@ -192,64 +210,66 @@ plt.show()
 # | `"same"` | $(k - 1)/2$ for odd $k$ | $W$ |
 # | `"full"` | $k - 1$ | $W + k - 1$ |
 #
-# **Stride.** Moving the window $S$ positions at a time keeps one position in $S$. The
-# lectures' formula for an input of width $W$, receptive field $F$, stride $S$ and padding
-# $P$ is
+# `"same"` keeps the size; `"full"` pads so much that every window touching at least one
+# input pixel is computed, and the output *grows*. Some lecture notes call padding that
+# keeps the size a "full convolution": that is `"same"`, not `"full"`.
+
+# %%
+for padding in ("valid", "same", "full"):
+    print(
+        f"5 inputs, kernel 3, padding {padding!r:7}:", arithmetic.conv_output_size(5, 3, 1, padding)
+    )
+assert arithmetic.conv_output_size(5, 3, 1, "full") == 5 + 3 - 1
+plotting.draw_convolution(input_size=5, kernel_size=3, padding="full", row=0, col=0)
+plt.show()
+
+# %% [markdown]
+# ### 3.3 Stride, and windows that do not tile
+#
+# Moving the window $S$ positions at a time keeps one position in $S$. The lectures'
+# formula for an input of width $W$, receptive field $F$, stride $S$ and padding $P$ is
 #
 # $$\text{output} = \frac{W - F + 2P}{S} + 1 .$$
 #
 # When $W - F + 2P$ is not a multiple of $S$ this is not an integer: the windows **do not
-# tile** the input, and the last rows are never covered. Frameworks round down,
-# $\lfloor (W - F + 2P)/S \rfloor + 1$. AlexNet's first layer tiles exactly:
-# $(227 - 11 + 0)/4 + 1 = 55$. A 10-pixel input with a 3x3 kernel and stride 2 does not:
-# $(10 - 3)/2 + 1 = 4.5$, so the output has 4 positions and the last column is dropped.
+# tile** the input, and the last rows and columns are never read. Frameworks round down,
+# $\lfloor (W - F + 2P)/S \rfloor + 1$. A 10-pixel input with a 3x3 kernel and stride 2
+# gives $(10 - 3)/2 + 1 = 4.5$, so 4 outputs; in the drawing, the last output's window
+# (red) stops one column short of the input's edge.
+
+# %%
+print("(10 - 3)/2 + 1 =", (10 - 3) / 2 + 1, "-> outputs:", arithmetic.conv_output_size(10, 3, 2))
+plotting.draw_convolution(input_size=10, kernel_size=3, strides=2, row=3, col=3)
+plt.show()
+
+# %% [markdown]
+# With `"same"` padding and a stride, the output has $\lceil W/S \rceil$ positions and
+# the padding needed is $\max((\text{output} - 1) S + F - W,\ 0)$ in total. When that is
+# odd, TensorFlow (and so Keras) puts the extra zero **after** the input, on the bottom
+# and right: `padding_amounts` returns `(before, after)`. Notebook 02 derives this
+# ceiling form, and the one for `"valid"`, from the floor formula.
+
+# %%
+print("'same' at stride 2 on 6 inputs pads (before, after) =", padding_amounts(6, 3, 2, "same"))
+
+# %% [markdown]
+# ### 3.4 Dilation
 #
-# The same sizes are often written with a ceiling, which is how the `"valid"` and
-# `"same"` modes are defined:
-#
-# $$\text{valid: } \left\lceil \frac{W - F + 1}{S} \right\rceil, \qquad
-#   \text{same: } \left\lceil \frac{W}{S} \right\rceil .$$
-#
-# With `"same"` and a stride, the total padding needed is
-# $\max((\text{output} - 1) S + F - W,\ 0)$. When it is odd, TensorFlow (and so Keras)
-# puts the extra zero **after** the input, on the bottom and right.
-#
-# **Dilation.** A dilated kernel skips $d - 1$ inputs between its taps, so a $n \times n$
-# kernel spans $n + (n - 1)(d - 1)$ inputs and sees further without more weights. With
-# input size $m$ and padding $p$:
+# A dilated kernel skips $d - 1$ inputs between its taps, so an $n \times n$ kernel spans
+# $n + (n - 1)(d - 1)$ inputs and sees further without more weights. With input size $m$,
+# padding $p$ and stride $s$:
 #
 # $$\text{output} = \left\lfloor \frac{m + 2p - n - (n - 1)(d - 1)}{s} \right\rfloor + 1 .$$
 
 # %%
-print("does not tile:", (10 - 3) / 2 + 1, "->", arithmetic.conv_output_size(10, 3, strides=2))
-print("AlexNet conv1:", arithmetic.conv_output_size(227, 11, strides=4, strict=True))
-print("'same' at stride 2 on 6 inputs pads (before, after) =", padding_amounts(6, 3, 2, "same"))
-
-plotting.draw_convolution(input_size=6, kernel_size=3, strides=2, padding="same", row=1, col=2)
-plt.show()
-plotting.draw_convolution(
-    input_size=9, kernel_size=3, strides=1, padding=0, dilation_rate=2, row=1, col=1
-)
+print("9 inputs, kernel 3, dilation 2: span", 3 + 2 * (2 - 1), "->", end=" ")
+print(arithmetic.conv_output_size(9, 3, dilation_rate=2), "outputs per side")
+plotting.draw_convolution(input_size=9, kernel_size=3, dilation_rate=2, row=1, col=1)
 plt.show()
 
 # %% [markdown]
-# The two forms agree everywhere. Here they are checked against each other and against
-# the shapes Keras computes for `Conv2D` (`compute_output_shape` needs no data):
-
-# %%
-checked = 0
-for size in range(5, 20):
-    for kernel_size in (1, 2, 3, 5):
-        for strides in (1, 2, 3):
-            valid = arithmetic.conv_output_size(size, kernel_size, strides, "valid")
-            same = arithmetic.conv_output_size(size, kernel_size, strides, "same")
-            assert valid == -(-(size - kernel_size + 1) // strides)
-            assert same == -(-size // strides)
-            for padding, expected in (("valid", valid), ("same", same)):
-                layer = keras.layers.Conv2D(1, kernel_size, strides=strides, padding=padding)
-                assert layer.compute_output_shape((1, size, size, 1))[1] == expected
-                checked += 1
-print(f"{checked} shapes agree with Keras")
+# `tests/test_arithmetic.py` in the course repository checks these formulas against the
+# shapes Keras computes for `Conv2D` on hundreds of combinations.
 
 # %% [markdown]
 # ### Exercise 1.1
@@ -361,13 +381,13 @@ for strides, padding, dilation_rate in [(1, "valid", 1), (2, "same", 1), (1, "sa
     layer.build(x.shape)
     layer.set_weights([weights, biases])
     expected = keras.ops.convert_to_numpy(layer(x))
-    ours = scratch.conv2d(x, weights, biases, strides, padding, dilation_rate)
-    difference = np.max(np.abs(ours - expected))
+    reference = scratch.conv2d(x, weights, biases, strides, padding, dilation_rate)
+    difference = np.max(np.abs(reference - expected))
     print(
         f"strides={strides}, padding={padding!r:7}, dilation={dilation_rate}: "
-        f"output {ours.shape}, largest difference {difference:.1e}"
+        f"output {reference.shape}, largest difference {difference:.1e}"
     )
-    assert ours.shape == expected.shape and difference < 1e-4
+    assert reference.shape == expected.shape and difference < 1e-4
 
 # %% [markdown]
 # ## 5. Filters on real photographs: many filters, many feature maps
@@ -378,7 +398,7 @@ for strides, padding, dilation_rate in [(1, "valid", 1), (2, "same", 1), (1, "sa
 # %%
 photo = skimage.data.camera().astype("float32") / 255.0
 classic = {
-    "vertical edges (Sobel x)": [[1, 0, -1], [2, 0, -2], [1, 0, -1]],
+    "vertical edges (Sobel x)": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
     "horizontal edges (Sobel y)": [[1, 2, 1], [0, 0, 0], [-1, -2, -1]],
     "blur (box 3x3)": np.full((3, 3), 1 / 9),
     "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
@@ -404,16 +424,31 @@ plotting.show_images(
 plt.show()
 
 # %% [markdown]
-# Edge maps have both signs (a bright-to-dark edge is negative, dark-to-bright positive).
-# The same Sobel filter shown with a diverging colour map, next to its absolute value:
+# Edge maps have both signs. This Sobel kernel subtracts the column on the left of the
+# window from the column on the right, so, read from left to right, a dark-to-bright edge
+# gives a **positive** response and a bright-to-dark edge a negative one. (The kernel with
+# the signs swapped, `[[1, 0, -1], ...]`, which some books print, does the opposite under
+# cross-correlation.) On a dark-to-bright step:
+
+# %%
+step = np.zeros((3, 4))
+step[:, 2:] = 1.0  # dark on the left, bright on the right
+step_response = correlate(step, bank[:, :, 0])
+print("dark-to-bright step:\n", step, "\nSobel x response:", step_response.ravel())
+assert (step_response > 0).all()
+
+# %% [markdown]
+# The Sobel response of the photograph on a diverging colour map (positive red, negative
+# blue), next to its absolute value:
 
 # %%
 edges = feature_maps[:, :, 0]
 plotting.show_images(
     [edges, np.abs(edges)],
     titles=["Sobel x (signed)", "|Sobel x|"],
-    caption="Red marks dark-to-bright and blue bright-to-dark transitions from left to right; "
-    "the absolute value shows edge strength regardless of direction.",
+    caption="Red marks dark-to-bright and blue bright-to-dark transitions from left to right "
+    "(positive and negative responses); the absolute value shows edge strength regardless "
+    "of direction.",
     symmetric=True,
     size=3.2,
 )
@@ -426,7 +461,7 @@ plt.show()
 # %%
 colour = skimage.data.astronaut()[::2, ::2].astype("float32") / 255.0
 rgb_kernels = np.zeros((3, 3, 3, 2), dtype="float32")
-rgb_kernels[:, :, 0, 0] = classic["vertical edges (Sobel x)"]  # red channel edges
+rgb_kernels[:, :, 0, 0] = classic["vertical edges (Sobel x)"]  # red-channel edges
 rgb_kernels[1, 1, :, 1] = [-1.0, 1.0, 0.0]  # green minus red at the centre tap
 rgb_maps = scratch.conv2d(colour[None], rgb_kernels, padding="same")[0]
 plotting.show_images(
@@ -453,7 +488,18 @@ plt.show()
 #   weights and bias. If a feature is worth detecting at one position, it is worth
 #   detecting at every position.
 #
-# AlexNet's first layer reads a 227x227x3 image with 96 filters of 11x11x3 at stride 4:
+# AlexNet's first layer reads a 227x227x3 image with 96 filters of 11x11x3 at stride 4.
+# (The AlexNet paper states 224x224 input images, but 224 does not tile with this
+# kernel and stride: $(224 - 11)/4 + 1 = 54.25$. With 227 it does, which is why the
+# lectures, and most reimplementations, use 227.)
+
+# %%
+for size in (224, 227):
+    print(f"AlexNet conv1 on {size}x{size}: (W - 11)/4 + 1 = {(size - 11) / 4 + 1}")
+assert arithmetic.conv_output_size(227, 11, strides=4, strict=True) == 55
+
+# %% [markdown]
+# On the 227x227x3 input:
 #
 # | quantity | computation | value |
 # |---|---|---|
@@ -819,9 +865,10 @@ assert not np.allclose(rotated_response, rotated_map, atol=1e-2)
 # ## Summary
 #
 # - Deep learning "convolution" is cross-correlation; a true convolution flips the kernel.
-# - Output size: $\lfloor (W - F + 2P)/S \rfloor + 1$ with $F = (k-1)d + 1$; `"valid"` is
-#   $\lceil (W - F + 1)/S \rceil$, `"same"` is $\lceil W/S \rceil$ with any odd padding
-#   placed at the end, `"full"` pads $F - 1$.
+# - Output size: $\lfloor (W - F + 2P)/S \rfloor + 1$ with $F = (k-1)d + 1$; windows that
+#   do not tile lose the rest of the input (224 does not tile AlexNet's conv1, 227 does);
+#   `"same"` gives $\lceil W/S \rceil$ with any odd padding placed at the end, `"full"`
+#   pads $F - 1$ and makes the output larger than the input.
 # - Local connectivity and parameter sharing take AlexNet's first layer from 105,705,600
 #   to 34,944 parameters; parameters depend on kernel size, input depth and filters only.
 # - 1x1 convolutions mix channels; as bottlenecks they cut a 3x3 block's parameters about

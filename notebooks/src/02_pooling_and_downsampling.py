@@ -47,6 +47,11 @@ from coursekit.scratch.windows import extract_windows, padding_amounts, scatter_
 rng = np.random.default_rng(0)
 
 # %% [markdown]
+# **Your functions and the course's.** Each exercise asks for a function that the course
+# also provides, in `coursekit.arithmetic` or `coursekit.scratch`. The cells after an
+# exercise use the course's version, not yours, so *Run All* works while an exercise is
+# still blank, and a slip in your answer does not spread to later cells.
+#
 # ## 1. Why downsample?
 #
 # A convolutional layer does the same work at every output position, so its cost grows
@@ -442,7 +447,7 @@ def dense_parameters(pooling, units=4096):
     """Parameters of Dense(units) on top of a 7x7x512 volume after `pooling`.
 
     Computed from the shapes Keras reports, without building the dense layer: its
-    102 million weights would take 400 MB of memory for nothing.
+    102.8 million float32 weights would take 411 MB (392 MiB) for nothing.
     """
     (_, inputs) = pooling.compute_output_shape((None, 7, 7, 512))
     return inputs * units + units

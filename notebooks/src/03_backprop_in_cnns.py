@@ -7,9 +7,9 @@
 # **After this notebook you can**
 # - write the backward pass of ReLU, max pooling, average pooling and convolution in
 #   NumPy, and match TensorFlow's gradients to round-off;
-# - explain why the gradient of a convolution with respect to its input is a full
-#   convolution with the flipped kernel, and why the kernel's gradient sums over every
-#   position;
+# - explain why the gradient of a convolutional layer with respect to its input is the
+#   upstream gradient, padded with $k - 1$ zeros, cross-correlated with the kernel rotated
+#   by 180°, and why the kernel's gradient sums over every position;
 # - write a convolution as a sparse matrix with tied weights, and as `im2col`;
 # - check any gradient with centred differences and the relative error, and know when
 #   the check itself misleads;
@@ -46,6 +46,11 @@ from coursekit.scratch.windows import extract_windows, padding_amounts, scatter_
 rng = np.random.default_rng(0)
 
 # %% [markdown]
+# **Your functions and the course's.** Each exercise asks for a function that
+# `coursekit.scratch` also provides. The cells after an exercise use the course's
+# version, not yours, so *Run All* works while an exercise is still blank, and a slip in
+# your answer does not spread to later cells.
+#
 # ## 1. What a backward pass computes
 #
 # Training needs the gradient of a scalar loss $L$ with respect to every weight.
@@ -79,8 +84,8 @@ def tf_gradients(function, arrays, grad_output):
     return [grad.numpy() for grad in grads]
 
 
-def largest_difference(ours, theirs):
-    return max(float(np.max(np.abs(a - b))) for a, b in zip(ours, theirs, strict=True))
+def largest_difference(computed, expected):
+    return max(float(np.max(np.abs(a - b))) for a, b in zip(computed, expected, strict=True))
 
 
 # %% [markdown]
@@ -131,9 +136,12 @@ print("ReLU, active unit: 1 per layer, over 10 layers 1")
 # %% [markdown]
 # **Dying ReLU.** The gate has a downside. A unit whose pre-activation is negative for
 # *every* input (say, after a large update pushed its bias far below zero) outputs 0
-# and passes no gradient, for its weights and bias included, so gradient descent can
-# never bring it back: the unit is dead. Here is a 3x3 convolutional unit on a batch of
-# random inputs, with a healthy bias and with a bias of -10:
+# and passes no gradient, for its weights and bias included, so gradient descent cannot
+# move it back through its own parameters: the unit is dead. It stays dead as long as
+# its inputs keep the pre-activation negative; only a change in the layers below it can,
+# occasionally, bring some inputs back into its active range. Here is a 3x3
+# convolutional unit on a batch of random inputs, with a healthy bias and with a bias of
+# -10:
 
 # %%
 batch = rng.normal(size=(32, 12, 12, 3))
@@ -154,7 +162,8 @@ assert (
 )  # the loop's last unit, bias -10
 
 # %% [markdown]
-# With the bias at -10 the unit is never active and its gradients are exactly zero.
+# With the bias at -10 the unit is never active on this batch and its gradients are
+# exactly zero.
 # Leaky ReLU, $\max(0.01x, x)$, keeps a small slope for negative inputs so that such a
 # unit still receives a gradient; careful initialisation and moderate learning rates
 # make dead units rare in the first place.
@@ -288,12 +297,12 @@ for pool_size, strides, padding in [
     layer = keras.layers.MaxPooling2D(pool_size, strides, padding, dtype="float64")
     upstream = rng.normal(size=layer.compute_output_shape(x.shape))
     (expected,) = tf_gradients(layer, [x], upstream)
-    ours = scratch.max_pool2d_backward(upstream, x, pool_size, strides, padding)
+    reference = scratch.max_pool2d_backward(upstream, x, pool_size, strides, padding)
     print(
         f"pool {pool_size}, strides {strides!s:>4}, {padding!r:7}: largest difference "
-        f"{largest_difference([ours], [expected]):.1e}"
+        f"{largest_difference([reference], [expected]):.1e}"
     )
-    assert np.allclose(ours, expected, rtol=1e-12, atol=1e-14)
+    assert np.allclose(reference, expected, rtol=1e-12, atol=1e-14)
 
 # %% [markdown]
 # **Average pooling** depends on every real cell of its window equally: each receives
@@ -315,17 +324,23 @@ x = rng.normal(size=(2, 7, 6, 3))
 layer = keras.layers.AveragePooling2D(3, strides=2, padding="same", dtype="float64")
 upstream = rng.normal(size=layer.compute_output_shape(x.shape))
 (expected,) = tf_gradients(layer, [x], upstream)
-ours = scratch.avg_pool2d_backward(upstream, x, 3, strides=2, padding="same")
-print("average pooling backward vs TensorFlow:", f"{largest_difference([ours], [expected]):.1e}")
-assert np.allclose(ours, expected, rtol=1e-12, atol=1e-14)
+reference = scratch.avg_pool2d_backward(upstream, x, 3, strides=2, padding="same")
+print(
+    "average pooling backward vs TensorFlow:", f"{largest_difference([reference], [expected]):.1e}"
+)
+assert np.allclose(reference, expected, rtol=1e-12, atol=1e-14)
 
 # %% [markdown]
 # ## 4. Backward through a convolution
 #
+# **One convention.** In this notebook, as in Keras and every other framework, a
+# convolutional layer computes a **cross-correlation** (no flip). When we mean the
+# flipped operation of signal processing, we say **true convolution**.
+#
 # ### In one dimension
 #
-# Take a 1-D convolution (a cross-correlation, as in every framework) of $x$ with a
-# kernel $w_0, \dots, w_{k-1}$, no padding, stride 1:
+# Take a convolutional layer in 1-D: $x$ cross-correlated with a kernel
+# $w_0, \dots, w_{k-1}$, no padding, stride 1:
 # $y_i = b + \sum_u w_u \, x_{i+u}$. Each weight and each input appear in several
 # outputs, and the chain rule sums over all of them:
 #
@@ -333,21 +348,30 @@ assert np.allclose(ours, expected, rtol=1e-12, atol=1e-14)
 #   \sum_i G_i$;
 # - **weights**: $w_u$ multiplies $x_{i+u}$ in output $i$, for every $i$, so
 #   $\dfrac{\partial L}{\partial w_u} = \sum_i G_i \, x_{i+u}$, a cross-correlation of
-#   the input with the upstream gradient: the weight's gradient collects every position
-#   where the weight was used (parameter sharing in reverse);
+#   the input with the upstream gradient: the weight's gradient **sums** the
+#   contributions of every position where the weight was used (parameter sharing in
+#   reverse). Some lecture notes say the shared weights' gradients are *averaged*; the
+#   chain rule sums them, and TensorFlow does too (checked below);
 # - **inputs**: $x_p$ appears in output $i = p - u$ with weight $w_u$, so
 #   $\dfrac{\partial L}{\partial x_p} = \sum_u G_{p-u} \, w_u$, where $G$ is zero outside
 #   its range.
 #
-# The last sum is a true **convolution** of $G$ with $w$ (the index of $G$ goes down as
-# $u$ goes up), taken over every position where the two overlap, a **full** convolution.
-# Written as a cross-correlation, as our layers compute it, it is a cross-correlation of
-# $G$, padded with $k - 1$ zeros on each side, with the **flipped** kernel
-# $w_{k-1}, \dots, w_0$.
+# In the last sum the index of $G$ goes down as $u$ goes up, so a window sliding along
+# $G$ meets the weights in reverse order, and near the ends it hangs over the edge of $G$.
+# Stated with the layers' operation, once and exactly:
 #
-# ### In two dimensions: the flipped kernel
+# > **The input gradient of a convolutional layer (stride 1, no padding) is the upstream
+# > gradient $G$, padded with $k - 1$ zeros on each side, cross-correlated with the kernel
+# > rotated by 180°** ($w_{k-1}, \dots, w_0$ in 1-D; both axes reversed in 2-D).
 #
-# The same holds in 2-D, where flipping means reversing both axes: a 3x3 kernel
+# The same numbers, in signal-processing words: a *true full convolution* of $G$ with the
+# unrotated kernel. (Saying "a full convolution with the flipped kernel" mixes the two
+# senses and flips twice.)
+
+# %% [markdown]
+# ### In two dimensions: the rotated kernel
+#
+# In 2-D, flipping means reversing both axes: a 3x3 kernel
 # $a, b, \dots, i$ becomes $i, h, \dots, a$, a 180-degree rotation. Why: input pixel
 # $x_p$ was read by nine outputs. The first of them in scan order (the window starting
 # up and to the left of $x_p$) read it with the bottom-right weight $i$, the last (the
@@ -378,10 +402,55 @@ plotting.add_caption(figure, "Backpropagating to the input uses the kernel rotat
 plt.show()
 
 # %% [markdown]
-# A check with one channel, stride 1 and no padding, against SciPy and TensorFlow. The
-# gradient of the 7x7 input is a full convolution of the 5x5 upstream gradient with the
-# 3x3 kernel, computed here three ways: `signal.convolve2d(..., mode="full")`, a
-# cross-correlation with the flipped kernel after padding with 2 zeros, and autodiff.
+# ### The lectures' example, in numbers
+#
+# A 3x3 input, a 2x2 kernel, no padding and stride 1 give a 2x2 output. With an upstream
+# gradient $G$, the kernel's gradient is the input cross-correlated with $G$ (a sum over
+# the four output positions), and the input's gradient is $G$ padded with one zero
+# ($k - 1 = 1$) on each side and cross-correlated with the rotated kernel:
+
+# %%
+x_small = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0], [2.0, 1.0, 1.0]])
+w_small = np.array([[1.0, 2.0], [-1.0, 3.0]])
+G_small = np.array([[1.0, 2.0], [0.0, -1.0]])
+y_small = signal.correlate2d(x_small, w_small, mode="valid")
+grad_w_small = signal.correlate2d(x_small, G_small, mode="valid")
+rotated = w_small[::-1, ::-1]
+grad_x_small = signal.correlate2d(np.pad(G_small, 1), rotated, mode="valid")
+autodiff_x, autodiff_w = tf_gradients(
+    lambda x, w: tf.nn.conv2d(x, w, 1, "VALID"),
+    [x_small[None, :, :, None], w_small[:, :, None, None]],
+    G_small[None, :, :, None],
+)
+print("output y:\n", y_small, "\ndL/dw = x cross-correlated with G:\n", grad_w_small)
+print("dL/dx = pad(G, 1) cross-correlated with the rotated kernel:\n", grad_x_small)
+assert np.allclose(grad_x_small, autodiff_x[0, :, :, 0])
+assert np.allclose(grad_w_small, autodiff_w[:, :, 0, 0])
+assert np.allclose(grad_x_small, signal.convolve2d(G_small, w_small, mode="full"))
+average = grad_w_small / G_small.size  # what "averaging over the positions" would give
+print(
+    "TensorFlow's dL/dw is the sum over positions, not the average:", autodiff_w[:, :, 0, 0].ravel()
+)
+assert not np.allclose(average, autodiff_w[:, :, 0, 0])
+
+figure, axes = plt.subplots(1, 3, figsize=(8.4, 2.8), gridspec_kw={"width_ratios": [4, 2, 3]})
+plotting.plot_array(np.pad(G_small, 1), axes[0], "G padded with 1 zero", highlight=(0, 0, 2, 2))
+plotting.plot_array(rotated, axes[1], "kernel rotated 180°")
+plotting.plot_array(grad_x_small, axes[2], "dL/dx", highlight=(0, 0, 1, 1))
+plotting.add_caption(
+    figure,
+    "The outlined window of the padded upstream gradient, multiplied element by element "
+    "with the rotated kernel and summed, gives the outlined input gradient. The corner "
+    "pixel was read by one output only, so only G's top-left value reaches it, through "
+    "the weight 1.",
+)
+plt.show()
+
+# %% [markdown]
+# A larger check with one channel, stride 1 and no padding. The gradient of the 7x7
+# input is computed three ways: the 5x5 upstream gradient padded with 2 zeros and
+# cross-correlated with the rotated 3x3 kernel, a true full convolution with the kernel
+# (`signal.convolve2d(..., mode="full")`), and autodiff.
 
 # %%
 image = rng.normal(size=(7, 7))
@@ -395,8 +464,8 @@ flipped_correlation = signal.correlate2d(np.pad(upstream, 2), kernel[::-1, ::-1]
     upstream[None, :, :, None],
 )
 assert np.allclose(full_convolution, flipped_correlation)
-assert np.allclose(full_convolution, autodiff[0, :, :, 0])
-print("full convolution with the kernel = correlation with the flipped kernel = autodiff")
+assert np.allclose(flipped_correlation, autodiff[0, :, :, 0])
+print("padded G correlated with the rotated kernel = true full convolution = autodiff")
 
 # %% [markdown]
 # ### Many channels: regrouping the filters
@@ -442,17 +511,18 @@ assert largest_difference([grad_x, grad_kernel, grad_bias], expected) < 1e-10
 #
 # - **Stride $s$.** Output $(i, j)$ read the window at $(is, js)$. Going backwards, put
 #   $s - 1$ zeros between the upstream gradient's values (so each value sits where its
-#   window started), then do the full convolution as before.
+#   window started), then pad and cross-correlate with the rotated kernel as before.
 # - **Padding.** The forward pass read a padded input; the backward pass produces the
 #   gradient of the padded input, and the padding's rows and columns are simply cut off.
 #   (Any rows the strided windows never reached get zero gradient.)
-# - **Dilation $d$.** The flipped kernel keeps its taps $d$ apart: use the same
-#   `dilation_rate` in the backward convolution.
+# - **Dilation $d$.** The rotated kernel keeps its taps $d$ apart: use the same
+#   `dilation_rate` in the backward cross-correlation (and pad by the dilated span
+#   minus 1).
 
 
 # %%
 def input_gradient_by_convolution(upstream, x_shape, kernel, strides, padding, dilation_rate):
-    """grad_x as a full convolution of the spread-out upstream gradient with the flipped kernel."""
+    """grad_x: the spread-out upstream gradient, padded ("full"), correlated with the rotated kernel."""
     batch, out_h, out_w, filters = upstream.shape
     spread = np.zeros((batch, (out_h - 1) * strides + 1, (out_w - 1) * strides + 1, filters))
     spread[:, ::strides, ::strides] = upstream
@@ -486,12 +556,14 @@ for strides, padding, dilation_rate in [
     layer.set_weights([kernel])
     upstream = rng.normal(size=layer.compute_output_shape(x.shape))
     (expected,) = tf_gradients(layer, [x], upstream)
-    ours = input_gradient_by_convolution(upstream, x.shape, kernel, strides, padding, dilation_rate)
+    by_convolution = input_gradient_by_convolution(
+        upstream, x.shape, kernel, strides, padding, dilation_rate
+    )
     print(
         f"strides {strides}, {padding!r:7}, dilation {dilation_rate}: largest difference "
-        f"{largest_difference([ours], [expected]):.1e}"
+        f"{largest_difference([by_convolution], [expected]):.1e}"
     )
-    assert np.allclose(ours, expected, atol=1e-12)
+    assert np.allclose(by_convolution, expected, atol=1e-12)
 
 # %% [markdown]
 # ### Exercise 3.3
@@ -562,8 +634,10 @@ for strides in (1, 2, 3):
                 upstream,
             )
             expected = [grad_x, grad_spread[::dilation_rate, ::dilation_rate], grad_bias]
-            ours = scratch.conv2d_backward(upstream, x, kernel, strides, padding, dilation_rate)
-            worst = max(worst, largest_difference(ours, expected))
+            reference = scratch.conv2d_backward(
+                upstream, x, kernel, strides, padding, dilation_rate
+            )
+            worst = max(worst, largest_difference(reference, expected))
 print(f"12 settings, largest difference from TensorFlow: {worst:.1e}")
 assert worst < 1e-12
 
@@ -589,15 +663,16 @@ plotting.plot_array(W.T, axes[1], "W transposed (backward)")
 plotting.add_caption(
     figure,
     "Read along a row, W holds the kernel 1, 2, 3; the rows of its transpose hold the "
-    "flipped kernel 3, 2, 1, cut off at the ends: a full convolution.",
+    "flipped kernel 3, 2, 1, cut off at the ends, as when the zero-padded G is "
+    "cross-correlated with it.",
 )
 plt.show()
 
 # %% [markdown]
 # For $y = Wx$ the backward pass is $\partial L/\partial x = W^\top G$, the rule for
 # any dense layer. The rows of $W^\top$ hold the kernel **reversed**, sliding along
-# $G$ and hanging off its ends: that is the full convolution with the flipped kernel,
-# derived here without any index gymnastics.
+# $G$ and hanging off its ends: exactly $G$ padded with $k - 1$ zeros and
+# cross-correlated with the flipped kernel, derived here without any index gymnastics.
 #
 # The weights: a dense layer's weight gradient is $G x^\top$, one entry per matrix
 # element. Here the elements on one diagonal are one shared weight, so its gradient is
@@ -608,10 +683,11 @@ upstream_1d = rng.normal(size=4)
 grad_input = W.T @ upstream_1d
 dense_grad = np.outer(upstream_1d, signal_1d)  # what each entry of W would get
 shared_grad = np.array([np.trace(dense_grad, offset=u) for u in range(3)])
+assert np.allclose(grad_input, np.correlate(np.pad(upstream_1d, 2), kernel_1d[::-1], "valid"))
 assert np.allclose(grad_input, np.convolve(upstream_1d, kernel_1d, mode="full"))
 assert np.allclose(shared_grad, np.correlate(signal_1d, upstream_1d, mode="valid"))
-print("W^T G = full convolution of G with the kernel:", grad_input.round(3))
-print("gradient of the three shared weights:         ", shared_grad.round(3))
+print("W^T G = padded G correlated with the flipped kernel:", grad_input.round(3))
+print("gradient of the three shared weights:               ", shared_grad.round(3))
 
 # %% [markdown]
 # The matrix view explains the backward pass but is no way to compute it: for a 32x32
@@ -647,9 +723,9 @@ G = rng.normal(size=Y.shape)
 grad_K = X_col.T @ G.reshape(-1, 4)
 grad_X_col = G.reshape(-1, 4) @ K.T
 grad_x = scatter_windows(grad_X_col.reshape(windows.shape), x.shape, 3, strides=2)
-ours = scratch.conv2d_backward(G, x, kernel, strides=2)
-assert np.allclose(grad_K.reshape(3, 3, 3, 4).transpose(1, 2, 0, 3), ours[1])
-assert np.allclose(grad_x, ours[0])
+reference = scratch.conv2d_backward(G, x, kernel, strides=2)
+assert np.allclose(grad_K.reshape(3, 3, 3, 4).transpose(1, 2, 0, 3), reference[1])
+assert np.allclose(grad_x, reference[0])
 print("im2col forward and backward agree with scratch.conv2d / conv2d_backward")
 
 # %% [markdown]
@@ -864,9 +940,11 @@ def network(x, kernel_1, bias_1, kernel_2, bias_2):
     return tf.reduce_mean(tf.nn.conv2d(pooled, kernel_2, 2, "VALID") + bias_2, axis=(1, 2))
 
 
-ours = [grad_x, grad_kernel_1, grad_bias_1, grad_kernel_2, grad_bias_2]
-theirs = tf_gradients(network, [x, kernel_1, bias_1, kernel_2, bias_2], class_weights)
-for name, a, b in zip(["x", "kernel 1", "bias 1", "kernel 2", "bias 2"], ours, theirs, strict=True):
+chained = [grad_x, grad_kernel_1, grad_bias_1, grad_kernel_2, grad_bias_2]
+autodiff = tf_gradients(network, [x, kernel_1, bias_1, kernel_2, bias_2], class_weights)
+for name, a, b in zip(
+    ["x", "kernel 1", "bias 1", "kernel 2", "bias 2"], chained, autodiff, strict=True
+):
     print(f"d loss / d {name:<9} relative error vs TensorFlow {scratch.relative_error(a, b):.1e}")
     assert scratch.relative_error(a, b) < 1e-10
 
@@ -955,9 +1033,10 @@ print(
 # ### Exercise 3.5
 #
 # Using the 1-D matrix view of section 5 (6 inputs, kernel $(w_0, w_1, w_2)$, 4
-# outputs), explain in a few sentences why the gradient with respect to the input is a
-# convolution with the **flipped** kernel, padded so that it is a **full** convolution.
-# Then say what changes in the matrix, and in the backward pass, when the stride is 2.
+# outputs), explain in a few sentences why the gradient with respect to the input is the
+# upstream gradient, padded with $k - 1 = 2$ zeros on each side, cross-correlated with
+# the **flipped** kernel. Then say what changes in the matrix, and in the backward pass,
+# when the stride is 2.
 
 # %% [markdown]
 # ### BEGIN SOLUTION
@@ -968,11 +1047,12 @@ print(
 # along $G$ that meets the weights in the reverse order, i.e. a cross-correlation with
 # the flipped kernel $(w_2, w_1, w_0)$. For $p = 0, 1$ and $p = 4, 5$ part of that
 # window lies outside $G$ (rows of $W^\top$ with fewer than three non-zeros), so $G$ must
-# be padded with $k - 1 = 2$ zeros on each side: the full convolution, which has
-# $4 + 3 - 1 = 6$ outputs, one per input. With stride 2 the forward matrix keeps only
-# every other row of the stride-1 matrix (rows 0 and 2), so $W^\top$ keeps every other
-# column: in the backward pass, the upstream gradient's values sit 2 apart, which is the
-# same as inserting one zero between them before the full convolution.
+# be padded with $k - 1 = 2$ zeros on each side, which gives $4 + 2 + 2 - 3 + 1 = 6$
+# outputs, one per input (in signal-processing words, a true full convolution of $G$
+# with the unflipped kernel). With stride 2 the forward matrix keeps only every other
+# row of the stride-1 matrix (rows 0 and 2), so $W^\top$ keeps every other column: in
+# the backward pass, the upstream gradient's values sit 2 apart, which is the same as
+# inserting one zero between them before padding and cross-correlating.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -982,13 +1062,15 @@ print(
 #   $\partial L/\partial x$ for the layer below and $\partial L/\partial w$ for its
 #   weights; every contribution is summed (chain rule).
 # - ReLU gates the gradient by $[x > 0]$ and does not saturate; a unit that is never
-#   active gets no gradient and dies.
+#   active gets no gradient for its own weights, and stays dead while its inputs keep it
+#   negative.
 # - Max pooling routes each gradient to its window's winner (first maximum on ties, as
 #   in TensorFlow) and accumulates where windows overlap; average pooling spreads it.
-# - Convolution: bias gradient = sum of $G$; kernel gradient = cross-correlation of the
-#   input with $G$, summed over every position and image; input gradient = full
-#   convolution of $G$ (spread by the stride) with the flipped kernel, filters regrouped
-#   by input channel, padding cut off.
+# - Convolutional layer (a cross-correlation): bias gradient = sum of $G$; kernel
+#   gradient = cross-correlation of the input with $G$, **summed** (not averaged) over
+#   every position and image; input gradient = $G$ (spread by the stride), padded with
+#   $k - 1$ zeros and cross-correlated with the kernel rotated by 180° (a true full
+#   convolution with the kernel), filters regrouped by input channel, padding cut off.
 # - As a matrix, a convolution is sparse with tied diagonals, and its backward pass is
 #   $W^\top G$; in practice, `im2col` / `col2im` does the same with dense products.
 # - Check gradients with centred differences and the relative error, in float64, away
