@@ -260,6 +260,61 @@ def receptive_field(layers):
     return size
 
 
+def inception_params(
+    in_channels,
+    filters_1x1,
+    filters_3x3_reduce,
+    filters_3x3,
+    filters_5x5_reduce,
+    filters_5x5,
+    filters_pool_proj,
+):
+    """Counts the parameters of an Inception module with and without its 1x1 reductions.
+
+    With reductions (GoogLeNet's module): a 1x1 convolution; a 1x1 reduction then a
+    3x3 convolution; a 1x1 reduction then a 5x5 convolution; 3x3 max pooling then a
+    1x1 projection. Without them (the naive module): the same 1x1 convolution, the
+    3x3 and 5x5 convolutions straight on the input, and the pooling alone. A k x k
+    convolution from C to F maps has `(k * k * C + 1) * F` parameters (biases
+    included); pooling has none.
+
+    Args:
+        in_channels: the channels of the module's input.
+        filters_1x1, filters_3x3_reduce, filters_3x3, filters_5x5_reduce, filters_5x5,
+            filters_pool_proj: the filters of each convolution, as in GoogLeNet's table.
+
+    Returns:
+        A dict `{"with_reduction": int, "without_reduction": int}`.
+
+    Example (GoogLeNet's module 3a, on 192 channels):
+
+    >>> inception_params(192, 64, 96, 128, 16, 32, 32)
+    {'with_reduction': 163696, 'without_reduction': 387296}
+    """
+    names = ("in_channels", "filters_1x1", "filters_3x3_reduce", "filters_3x3")
+    names += ("filters_5x5_reduce", "filters_5x5", "filters_pool_proj")
+    values = (in_channels, filters_1x1, filters_3x3_reduce, filters_3x3)
+    values += (filters_5x5_reduce, filters_5x5, filters_pool_proj)
+    channels, f1, r3, f3, r5, f5, fp = (
+        positive_int(value, name) for name, value in zip(names, values, strict=True)
+    )
+    return {
+        "with_reduction": _conv_params(1, channels, f1)
+        + _conv_params(1, channels, r3)
+        + _conv_params(3, r3, f3)
+        + _conv_params(1, channels, r5)
+        + _conv_params(5, r5, f5)
+        + _conv_params(1, channels, fp),
+        "without_reduction": _conv_params(1, channels, f1)
+        + _conv_params(3, channels, f3)
+        + _conv_params(5, channels, f5),
+    }
+
+
+def _conv_params(kernel_size, in_channels, filters):
+    return (kernel_size * kernel_size * in_channels + 1) * filters
+
+
 def _mode(padding):
     return padding.lower() if isinstance(padding, str) else None
 
@@ -301,6 +356,9 @@ class LayerRow:
 
 
 _TABLE_HEADER = ("layer", "type", "output shape", "activations", "parameters")
+# Layers that only reinterpret the shape of their input: no new values to store.
+RESHAPE_LAYERS = ("Flatten", "Reshape")
+_RESHAPE_NOTE = "* a reshape holds no new values: counted as 0 activations"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -325,7 +383,7 @@ class ModelTable:
         rows = [
             (
                 row.name,
-                row.kind,
+                f"{row.kind}*" if row.kind in RESHAPE_LAYERS else row.kind,
                 " x ".join(map(str, row.output_shape)),
                 f"{row.activations:,}",
                 f"{row.parameters:,}",
@@ -334,31 +392,42 @@ class ModelTable:
         ]
         return [*rows, ("total", "", "", f"{self.total_activations:,}", f"{self.total_params:,}")]
 
+    def _note(self):
+        """The footnote for reshape layers, if the table has any."""
+        return _RESHAPE_NOTE if any(row.kind in RESHAPE_LAYERS for row in self.rows) else ""
+
     def __str__(self):
         widths = (16, 20, 18, 14, 14)
         lines = [_TABLE_HEADER, *self._cells()]
-        return "\n".join(
+        table = "\n".join(
             "  ".join(
                 cell.ljust(width) if index < 3 else cell.rjust(width)
                 for index, (cell, width) in enumerate(zip(line, widths, strict=True))
             ).rstrip()
             for line in lines
         )
+        return "\n".join(filter(None, [table, self._note()]))
 
     def _repr_html_(self):
         head = "".join(f"<th>{title}</th>" for title in _TABLE_HEADER)
         body = "".join(
             "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in self._cells()
         )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        note = (
+            f"<caption style='caption-side: bottom'>{self._note()}</caption>"
+            if self._note()
+            else ""
+        )
+        return f"<table>{note}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def model_table(model):
     """Tabulates a built Keras model layer by layer, starting with its input.
 
     Activations count the values one image produces at each layer's output (the
-    memory a forward pass keeps for backpropagation); parameters are each layer's
-    weights and biases.
+    memory a forward pass keeps for backpropagation); a reshape (`Flatten`,
+    `Reshape`) produces no new values and counts 0, marked with `*`. Parameters are
+    each layer's weights and biases (with batch normalisation's moving statistics).
 
     Args:
         model: a built `keras.Model` with a single input.
@@ -393,9 +462,7 @@ def model_table(model):
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     for layer in layers:
         shape = tuple(layer.output.shape[1:])
-        rows.append(
-            LayerRow(
-                layer.name, type(layer).__name__, shape, math.prod(shape), layer.count_params()
-            )
-        )
+        kind = type(layer).__name__
+        activations = 0 if kind in RESHAPE_LAYERS else math.prod(shape)
+        rows.append(LayerRow(layer.name, kind, shape, activations, layer.count_params()))
     return ModelTable(tuple(rows))

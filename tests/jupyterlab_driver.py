@@ -183,12 +183,16 @@ window.coursekit = {
 
 def open_notebook(page, url, token, name, timeout_s=180):
     """Opens a notebook in JupyterLab and waits until its kernel is idle."""
-    page.goto(f"{url}/lab/tree/{name}?token={token}")
+    # `reset`: a fresh workspace, so that no notebook of an earlier test is restored and
+    # becomes the current one.
+    page.goto(f"{url}/lab/tree/{name}?reset&token={token}")
     page.wait_for_function(
-        "() => { const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-        " return panel && panel.context && panel.context.isReady && panel.sessionContext"
+        "(name) => { const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        " return panel && panel.context && panel.context.path === name"
+        " && panel.context.isReady && panel.sessionContext"
         " && panel.content.widgets.length === panel.content.model.cells.length"
         " && panel.content.widgets.length > 0; }",
+        arg=name,
         timeout=timeout_s * 1000,
     )
     page.evaluate(PAGE_HELPERS)

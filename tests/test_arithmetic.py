@@ -219,8 +219,12 @@ def test_model_table_counts_every_layer():
         (10,),
     ]
     assert table.total_params == model.count_params() == 456 + 11_770
-    assert table.total_activations == 3072 + 4704 + 1176 + 1176 + 10
-    assert "conv" in str(table) and "<table>" in table._repr_html_()
+    # Flatten only reshapes the pooled maps: no new values to store.
+    assert [row.activations for row in table.rows] == [3072, 4704, 1176, 0, 10]
+    assert table.total_activations == 3072 + 4704 + 1176 + 10
+    text = str(table)
+    assert "Flatten*" in text and "reshape holds no new values" in text.splitlines()[-1]
+    assert "conv" in text and "<table>" in table._repr_html_()
 
 
 def test_model_table_counts_the_input_of_a_functional_model_once():
@@ -230,8 +234,32 @@ def test_model_table_counts_the_input_of_a_functional_model_once():
     assert [row.name for row in table.rows] == ["input", "conv"]
     assert table.total_activations == 8 * 8 * 3 + 6 * 6 * 4
     assert str(table).splitlines()[-1].split()[-2:] == ["336", "112"]
+    assert "*" not in str(table)
 
 
 def test_model_table_needs_a_built_model():
     with pytest.raises(ValueError, match=r"keras\.Input"):
         arithmetic.model_table(keras.Sequential([keras.layers.Dense(3)]))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "with_reduction", "without_reduction"),
+    [
+        ((192, 64, 96, 128, 16, 32, 32), 163_696, 387_296),  # GoogLeNet 3a
+        ((832, 384, 192, 384, 48, 128, 128), 1_444_080, 5_858_176),  # GoogLeNet 5b
+        ((1, 1, 1, 1, 1, 1, 1), 2 + 2 + 10 + 2 + 26 + 2, 2 + 10 + 26),
+    ],
+)
+def test_inception_params(arguments, with_reduction, without_reduction):
+    assert arithmetic.inception_params(*arguments) == {
+        "with_reduction": with_reduction,
+        "without_reduction": without_reduction,
+    }
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.0, True])
+def test_inception_params_needs_positive_ints(bad):
+    with pytest.raises(
+        ValueError, match=rf"`filters_5x5` must be a positive int. Received: filters_5x5={bad!r}"
+    ):
+        arithmetic.inception_params(192, 64, 96, 128, 16, bad, 32)

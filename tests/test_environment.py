@@ -14,6 +14,7 @@ from coursekit import environment, profiles
 def test_importing_coursekit_does_not_load_keras_or_tensorflow():
     code = (
         "import sys, coursekit, coursekit.grading, coursekit.arithmetic, coursekit.scratch\n"
+        "import coursekit.models  # its builders import Keras when they run\n"
         "coursekit.grading.exercises()\n"
         "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))"
     )

@@ -1,8 +1,10 @@
-"""`training.fit(..., strategy=MultiWorkerMirroredStrategy())` with two worker processes.
+"""Training across machines, with two processes on 127.0.0.1.
 
-Two processes on 127.0.0.1, each with its own `TF_CONFIG`, train the same model on the
-same data for a few steps; they must end with the same weights, and those must match
-training in one process on the same global batches.
+TensorFlow: `training.fit(..., strategy=MultiWorkerMirroredStrategy())`, each process with
+its own `TF_CONFIG`. JAX: `keras.distribution.initialize(...)` and `DataParallel`, each
+process feeding its own half of every global batch. Both processes train the same model
+for a few steps; they must end with the same weights, and those must match training in
+one process on the same global batches.
 
 Keras 3 cannot do this yet: `Model.fit` under a multi-worker `MultiWorkerMirroredStrategy`
 fails before the first step (it reduces a `PerReplica` batch eagerly to build the model;
@@ -11,6 +13,7 @@ as an expected failure, fails on any other error, and checks the weights once Ke
 trains.
 """
 
+import importlib.util
 import json
 import os
 import socket
@@ -22,8 +25,6 @@ import numpy as np
 import pytest
 
 from coursekit.training.cluster import tf_config
-
-pytestmark = pytest.mark.tensorflow_only
 
 # What Keras 3 raises in `fit` under a multi-worker strategy (see the module docstring).
 KNOWN_KERAS_FAILURE = "Attempt to convert a value (PerReplica"
@@ -91,6 +92,7 @@ def free_ports(count):
     return ports
 
 
+@pytest.mark.tensorflow_only
 def test_two_workers_on_localhost_train_like_one_process(tmp_path):
     workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
     processes = []
@@ -166,3 +168,86 @@ def single_process_weights():
 
 def initial_weights():
     return build().get_weights()
+
+
+JAX_WORKER_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import keras
+    from coursekit import training
+    sys.path.insert(0, sys.argv[4])
+    from test_multi_worker import build, examples, jax_shard
+
+    out, index, coordinator = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    x, y, batch = *examples(), {batch}
+    if coordinator:  # one of two processes; without: alone, on the global batches
+        keras.distribution.initialize(coordinator, num_processes=2, process_id=index)
+        distribution = keras.distribution.DataParallel()
+        distribution.auto_shard_dataset = False  # each process passes its own shard
+        keras.distribution.set_distribution(distribution)
+        x, y, batch = *jax_shard(x, y, index), batch // 2
+    history = training.fit(
+        build, (x, y), profile="fast", epochs={epochs}, batch_size=batch, progress="none",
+        shuffle=False,
+    )
+    np.savez(out, *[np.asarray(w) for w in history.model.get_weights()])
+    print(json.dumps({{"losses": history.history["loss"]}}))
+    """
+).format(epochs=EPOCHS, batch=GLOBAL_BATCH)
+
+
+def jax_shard(x, y, index):
+    """Process `index`'s rows: the first (index 0) or second half of every global batch."""
+    half = GLOBAL_BATCH // 2
+    rows = np.arange(len(x)).reshape(-1, 2, half)[:, index].ravel()
+    return x[rows], y[rows]
+
+
+def start_jax_process(tmp_path, name, index, coordinator):
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            JAX_WORKER_SCRIPT,
+            str(tmp_path / f"{name}.npz"),
+            str(index),
+            coordinator,
+            os.path.dirname(__file__),
+        ],
+        env={**os.environ, "KERAS_BACKEND": "jax", "CUDA_VISIBLE_DEVICES": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None,
+    reason="JAX is not installed: pip install -e '.[jax]' (scripts/check_jax.sh does)",
+)
+def test_two_jax_processes_with_data_parallel_train_like_one_process(tmp_path):
+    (port,) = free_ports(1)
+    names = ["process0", "process1", "alone"]
+    processes = [
+        start_jax_process(tmp_path, "process0", 0, f"127.0.0.1:{port}"),
+        start_jax_process(tmp_path, "process1", 1, f"127.0.0.1:{port}"),
+        start_jax_process(tmp_path, "alone", 0, ""),
+    ]
+    losses = []
+    try:
+        for process in processes:
+            stdout, stderr = process.communicate(timeout=300)
+            assert process.returncode == 0, stderr[-3000:]
+            losses.append(json.loads(stdout.strip().splitlines()[-1])["losses"])
+    finally:
+        for process in processes:
+            process.kill()
+    assert losses[0] == losses[1]
+    np.testing.assert_allclose(losses[0], losses[2], rtol=1e-5)
+
+    weights = [list(np.load(tmp_path / f"{name}.npz").values()) for name in names]
+    for first, second in zip(weights[0], weights[1], strict=True):
+        np.testing.assert_array_equal(first, second)
+    for distributed, alone in zip(weights[0], weights[2], strict=True):
+        np.testing.assert_allclose(distributed, alone, rtol=1e-5, atol=1e-6)

@@ -54,6 +54,8 @@ def describe(value):
     """Returns a short description of a value for messages, e.g. `'4.5 (a float)'`."""
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, (tuple, list)) and any(isinstance(item, np.ndarray) for item in value):
+        return f"a {type(value).__name__} of {len(value)} entries"
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -89,14 +91,25 @@ def _exact_mismatch(got, expected, types, kind, where):
 def _sequence_mismatch(got, expected, where):
     kind = tuple if isinstance(expected, tuple) else list
     if type(got) is not kind:
-        return f"{where} should be a {kind.__name__} like {expected!r}, but it is {describe(got)}."
+        return f"{where} should be a {kind.__name__} {_like(expected)}, but it is {describe(got)}."
     if len(got) != len(expected):
-        return f"{where} should have {len(expected)} entries like {expected!r}, but it is {got!r}."
+        return (
+            f"{where} should have {len(expected)} entries {_like(expected)}, "
+            f"but it has {len(got)}: {describe(got)}."
+        )
     for index, (got_item, expected_item) in enumerate(zip(got, expected, strict=True)):
         problem = mismatch(got_item, expected_item, f"{where}[{index}]")
         if problem:
             return problem
     return None
+
+
+def _like(sequence):
+    """A sequence as messages show it: its repr when short, else what each entry is."""
+    text = repr(sequence)
+    if len(text) <= 60 and not any(isinstance(item, np.ndarray) for item in sequence):
+        return f"like {text}"
+    return "holding " + ", ".join(describe(item) for item in sequence)
 
 
 def _dict_mismatch(got, expected, where):

@@ -7,6 +7,7 @@ them: `call_cases` runs where the student's code runs, `judge` where it cannot r
 import copy
 import dataclasses
 import os
+import re
 import sysconfig
 import traceback
 
@@ -19,6 +20,10 @@ from coursekit.grading.source import source_line
 from coursekit.grading.status import Status
 from coursekit.grading.tripwire import ReferenceTrap, resolve, trap_targets
 
+# Keras decorates the errors its layers raise with terminal colours and a list of the
+# call's arguments, whose tensor names change from run to run: neither helps a student.
+_TERMINAL_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
+_KERAS_ARGUMENTS = "\n\nArguments received by"
 # Tracebacks are reported at the deepest frame outside coursekit and the libraries.
 _LIBRARY_DIRS = tuple(
     os.path.abspath(path)
@@ -203,7 +208,7 @@ def case_name(cases, hidden, index):
 def _call(candidate, case, reduce, sources):
     args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
     try:
-        got = candidate(*args, **kwargs)
+        got = _invoke(candidate, case, args, kwargs)
     except NotImplementedError:
         return Outcome(not_implemented=True)
     except (Exception, SystemExit) as error:
@@ -217,7 +222,9 @@ def _judge_case(exercise, case, outcome):
         return CaseResult(case.description, False, "raised NotImplementedError.")
     if outcome.error:
         return CaseResult(case.description, False, outcome.error)
-    expected = exercise.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+    expected = _invoke(
+        exercise.reference, case, copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
+    )
     compare = exercise.compare or mismatch
     problem = compare(outcome.value, expected)
     if problem is None and outcome.changed_inputs:
@@ -256,9 +263,17 @@ def _calls_reference_problem(exercise):
 
 def _matches(compare, wrong, case, got):
     try:
-        return compare(got, wrong(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))) is None
+        answer = _invoke(wrong, case, copy.deepcopy(case.args), copy.deepcopy(case.kwargs))
+        return compare(got, answer) is None
     except Exception:
         return False
+
+
+def _invoke(function, case, args, kwargs):
+    """Calls `function` on a case's arguments: through the case's probe, if it has one."""
+    if case.probe is None:
+        return function(*args, **kwargs)
+    return case.probe(function, *args, **kwargs)
 
 
 def _same_values(a, b):
@@ -287,4 +302,5 @@ def _describe_error(error, sources=None):
         code, lineno = frames[-1]
         line = source_line(code, lineno, sources)
         where = f" (in `{code.co_name}`, line {lineno}" + (f": `{line}`)" if line else ")")
-    return f"raised {type(error).__name__}: {error}{where}."
+    text = _TERMINAL_COLOURS.sub("", str(error)).split(_KERAS_ARGUMENTS)[0].strip()
+    return f"raised {type(error).__name__}: {text}{where}."

@@ -21,11 +21,19 @@ EXERCISES_PACKAGE = "coursekit.grading.notebook_exercises"
 
 @dataclasses.dataclass(frozen=True)
 class Case:
-    """One call of the student's function: what it is called with and why."""
+    """One call of the student's function: what it is called with and why.
+
+    `probe`, when set, is how the function is called: `probe(function, *args,
+    **kwargs)` calls it and returns plain data describing what it built, for
+    functions whose answer is not plain data (a Keras tensor, say). The student's
+    function, the reference and the hints' wrong functions all go through it. An
+    exercise declared with `coding(..., probe=...)` sets it on every case it hands out.
+    """
 
     description: str
     args: tuple = ()
     kwargs: dict = dataclasses.field(default_factory=dict)
+    probe: Callable | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +65,10 @@ class Exercise:
             square and non-square sizes, strides above the window, pairs, ties,
             extreme values). Never graded: the check-strength measure uses them to
             tell a wrong implementation from an equivalent one.
+        probe: `probe(function, *args, **kwargs)` calls a function on a case's
+            arguments and returns plain data describing what it built (see `Case`);
+            `None` calls the function directly. `coding` sets it on the cases that
+            `cases` and `fuzz` return.
 
     Raises:
         ValueError: for a malformed id, points that are not a positive int, an
@@ -71,6 +83,7 @@ class Exercise:
     hints: tuple = ()
     compare: Callable | None = None
     fuzz: Callable | None = None
+    probe: Callable | None = None
 
     def __post_init__(self):
         if not isinstance(self.id, str) or not _ID.match(self.id):
@@ -114,8 +127,13 @@ class Exercise:
         return tuple(int(part) for part in self.id.split("."))
 
 
-def coding(exercise_id, title, points, reference, cases, hints=(), compare=None, fuzz=None):
+def coding(
+    exercise_id, title, points, reference, cases, hints=(), compare=None, fuzz=None, probe=None
+):
     """Declares an autograded exercise: the student re-implements `reference`.
+
+    With a `probe`, every case that `cases` and `fuzz` return calls the functions
+    through it (see `Case`).
 
     Example:
 
@@ -132,7 +150,22 @@ def coding(exercise_id, title, points, reference, cases, hints=(), compare=None,
             f"Exercise {exercise_id}: reference and cases must be functions. Received: "
             f"reference={reference!r}, cases={cases!r}"
         )
-    return Exercise(exercise_id, title, points, reference, cases, tuple(hints), compare, fuzz)
+    if probe is not None:
+        cases = _probing(cases, probe)
+        fuzz = _probing(fuzz, probe) if fuzz is not None else None
+    return Exercise(
+        exercise_id, title, points, reference, cases, tuple(hints), compare, fuzz, probe
+    )
+
+
+def _probing(make_cases, probe):
+    """`make_cases` with `probe` set on every case it returns."""
+
+    @functools.wraps(make_cases)
+    def probed(*args):
+        return [dataclasses.replace(case, probe=probe) for case in make_cases(*args)]
+
+    return probed
 
 
 def written(exercise_id, title, points):
@@ -142,13 +175,20 @@ def written(exercise_id, title, points):
 
 @dataclasses.dataclass(frozen=True)
 class HiddenCases:
-    """Cases a hidden-tests file adds to an exercise (see `hidden_cases`)."""
+    """Cases a hidden-tests file adds to an exercise (see `hidden_cases`).
+
+    The cases of a course exercise with a probe get that probe; cases added to an
+    exercise the hidden-tests file declares itself set theirs with `Case(probe=...)`.
+    """
 
     exercise_id: str
     function: Callable
 
     def __call__(self):
-        return self.function()
+        exercise = _course_exercises().get(self.exercise_id)
+        if exercise is None or exercise.probe is None:
+            return self.function()
+        return _probing(self.function, exercise.probe)()
 
 
 def hidden_cases(exercise_id):
