@@ -5,14 +5,20 @@ coursekit assign OUTDIR [NOTEBOOK...] [--root DIR]
 coursekit exercises [NOTEBOOK] [--strength [ID...]] [--hidden-tests PATH] [--fail-under PERCENT]
                     [--root DIR] [--timeout S] [--sample N] [--equivalent]
 coursekit grade SUBMISSIONS... --out results.csv [--jobs N] [--timeout S] [--memory-limit MB]
-                [--profile P] [--hidden-tests PATH] [--json PATH] [--feedback DIR]
+                [--submission-timeout S] [--profile P] [--hidden-tests PATH] [--json PATH]
+                [--feedback DIR] [--max-notebook-mb MB] [--regrade] [--force]
 """
 
 import argparse
 import sys
 
 from coursekit import __version__
-from coursekit.grading.autograde.limits import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY_MB
+from coursekit.grading.autograde.limits import (
+    DEFAULT_CELL_TIMEOUT,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_NOTEBOOK_MB,
+    SUBMISSION_TIMEOUTS,
+)
 
 
 def main(argv=None):
@@ -107,7 +113,15 @@ def _parser():
         type=int,
         default=DEFAULT_MEMORY_MB,
         metavar="MB",
-        help=f"memory cap of each kernel and test process in MB (default: {DEFAULT_MEMORY_MB})",
+        help="memory cap of everything one submission runs at once, in MB "
+        f"(default: {DEFAULT_MEMORY_MB})",
+    )
+    grade.add_argument(
+        "--submission-timeout",
+        type=float,
+        metavar="S",
+        help="seconds one whole submission may take "
+        f"(default: {SUBMISSION_TIMEOUTS} times --timeout)",
     )
     grade.add_argument(
         "--profile", default="fast", help="coursekit profile to run with (default: fast)"
@@ -118,6 +132,23 @@ def _parser():
     grade.add_argument("--json", metavar="PATH", help="JSON output (default: --out with .json)")
     grade.add_argument(
         "--feedback", metavar="DIR", help="feedback folder (default: feedback/ beside --out)"
+    )
+    grade.add_argument(
+        "--max-notebook-mb",
+        type=int,
+        default=DEFAULT_NOTEBOOK_MB,
+        metavar="MB",
+        help=f"largest notebook file graded (default: {DEFAULT_NOTEBOOK_MB})",
+    )
+    grade.add_argument(
+        "--regrade",
+        action="store_true",
+        help="grade again the submissions recorded by an earlier run with the same settings",
+    )
+    grade.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite values typed over the grader's columns of an existing CSV",
     )
     grade.set_defaults(run=_grade)
     return parser
@@ -175,7 +206,7 @@ def _grade(args):
     from coursekit.grading.autograde.limits import Limits
 
     try:
-        limits = Limits(timeout=args.timeout, memory_mb=args.memory_limit)
+        limits = Limits(args.timeout, args.memory_limit, args.submission_timeout)
         results = grade(
             args.submissions,
             args.out,
@@ -185,10 +216,20 @@ def _grade(args):
             hidden_tests=args.hidden_tests,
             feedback=args.feedback,
             json_out=args.json,
+            regrade=args.regrade,
+            force=args.force,
+            max_mb=args.max_notebook_mb,
         )
     except (ValueError, FileNotFoundError) as error:
         print(f"coursekit grade: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            f"coursekit grade: interrupted; what was graded is in {args.out}. Run the same "
+            "command again to grade the rest.",
+            file=sys.stderr,
+        )
+        return 130
     print(f"wrote {args.out} ({len(results)} submission(s))")
     return 0
 

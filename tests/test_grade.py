@@ -21,6 +21,7 @@ import nbformat
 import pytest
 
 from coursekit import cli
+from coursekit.grading.autograde import sandbox
 from coursekit.grading.autograde.grade import collect_submissions
 from coursekit.grading.autograde.submission import notebook_name
 
@@ -108,7 +109,13 @@ def test_outputs_name_every_exercise_and_say_why(graded):
         "max",
         "problems",
     ]
-    assert document["options"] == {"timeout_s": 120, "memory_limit_mb": 4096, "profile": "fast"}
+    assert document["options"] == {
+        "timeout_s": 120,
+        "memory_limit_mb": 4096,
+        "submission_timeout_s": 1200,
+        "profile": "fast",
+        "isolated": sandbox.detect().bwrap is not None,
+    }
     alice = next(entry for entry in document["students"] if entry["student"] == "alice")
     messages = {item["id"]: item["messages"] for item in alice["submissions"][0]["exercises"]}
     assert messages["01.2"] == ["11 of 11 tests passed."]

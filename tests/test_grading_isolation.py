@@ -240,6 +240,40 @@ def test_a_function_that_calls_its_reference_scores_zero(exercise_id, source, na
     assert f"coursekit's own `{name}`" in result.messages[0]
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import inspect\nexec(inspect.getsource(arithmetic.receptive_field))",
+        """
+        def receptive_field(layers):
+            import importlib
+            import coursekit.arithmetic as module
+            return importlib.reload(module).receptive_field(layers)
+        """,
+        """
+        calls = []
+
+        def receptive_field(layers):
+            import json, subprocess, sys
+            calls.append(layers)
+            if len(calls) > 1:
+                return 1
+            code = (
+                "import json, sys\\nfrom coursekit import arithmetic\\n"
+                "print(arithmetic.receptive_field(json.loads(sys.argv[1])))"
+            )
+            run = subprocess.run([sys.executable, "-c", code, json.dumps(layers)], capture_output=True)
+            return int(run.stdout) if run.returncode == 0 else -1
+        """,
+    ],
+    ids=["copied-source", "reloaded-module", "subprocess"],
+)
+def test_the_cheap_ways_around_the_tripwire_are_caught(source, tmp_path):
+    result = graded("01.5", student_function(source, "receptive_field"), tmp_path)
+    assert result.score == 0
+    assert "coursekit's own `receptive_field`" in result.messages[0]
+
+
 def test_an_answer_that_equals_everything_scores_zero(tmp_path):
     source = """
     class Liar(int):

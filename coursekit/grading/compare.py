@@ -73,6 +73,8 @@ def _int_mismatch(got, expected, where):
 def _float_mismatch(got, expected, where):
     if isinstance(got, bool) or not isinstance(got, numbers.Real):
         return f"{where} should be a number, but it is {describe(got)}."
+    if math.isnan(expected) and math.isnan(got):
+        return None
     if not math.isclose(got, expected, rel_tol=RTOL, abs_tol=ATOL):
         return f"{where} should be {expected:.6g}, but it is {got:.6g}."
     return None
@@ -137,11 +139,12 @@ def _array_mismatch(got, expected, where):
         return f"{where} contains NaN at {(got_nan & ~expected_nan).sum()} position(s)."
     if (expected_nan & ~got_nan).any():
         return f"{where} should be NaN at {(expected_nan & ~got_nan).sum()} position(s)."
-    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-    error = np.abs(got.astype(np.float64) - expected)
-    wrong = error > ATOL * scale + RTOL * np.abs(expected)
+    wrong = _wrong_positions(got.astype(np.float64), expected.astype(np.float64))
     if not wrong.any():
         return None
+    with np.errstate(invalid="ignore"):
+        error = np.abs(got.astype(np.float64) - expected)
+    error = np.where(np.isnan(error), np.inf, error)
     index = np.unravel_index(np.argmax(np.where(wrong, error, -1.0)), expected.shape)
     position = tuple(int(i) for i in index)
     return (
@@ -149,3 +152,23 @@ def _array_mismatch(got, expected, where):
         f"for example at index {position} it should be {expected[index]:.6g} "
         f"but it is {got[index]:.6g}."
     )
+
+
+def _wrong_positions(got, expected):
+    """Where `got` is not `expected`: NaN and infinities must sit exactly where the
+    reference has them, and the tolerance comes from the reference's finite values.
+
+    Example:
+
+    >>> _wrong_positions(np.array([1.0, np.nan, np.inf]), np.array([1.0, np.nan, np.inf]))
+    array([False, False, False])
+    >>> _wrong_positions(np.array([np.nan, 0.0, 0.0]), np.array([1.0, np.nan, -np.inf]))
+    array([ True,  True,  True])
+    """
+    finite = np.isfinite(expected)
+    scale = max(1.0, float(np.max(np.abs(expected[finite]), initial=0.0)))
+    with np.errstate(invalid="ignore"):
+        error = np.abs(got - expected)
+        close = error <= ATOL * scale + RTOL * np.abs(expected)
+    same_special = (np.isnan(got) & np.isnan(expected)) | (got == expected)
+    return np.where(finite, ~(close & np.isfinite(got)), ~same_special)

@@ -1,22 +1,36 @@
-"""Runs a submitted notebook top to bottom in a fresh kernel, within limits.
+"""Runs a submitted notebook's code cells top to bottom in a fresh kernel, within limits.
 
-Every cell has a time limit: past it the kernel is interrupted and the next cell
-runs; a cell that ignores the interrupt gets `INTERRUPT_GRACE` more seconds, then
-the kernel is killed. A `Guard` kills the kernel when it passes the memory cap.
-Errors in cells do not stop the run; a dead kernel does, and `execute` says where
-and why.
+`run_cells` runs in the worker, inside the submission's sandbox. Every cell has a time
+limit: past it the kernel is interrupted and the next cell runs; a cell that ignores
+the interrupt gets `INTERRUPT_GRACE` more seconds, then every process of the
+submission is killed. A `Guard` does the same when they pass the memory cap. Errors in
+cells do not stop the run; a dead kernel does, and the returned `Stop` says where and
+why. Outputs are dropped as they arrive: only the name and message of errors are
+kept, and no message from the kernel may be larger than `MAX_MESSAGE_BYTES`.
+
+`Stop.describe` and `cell_name` run in the grader, on its own copy of the notebook.
 """
 
 import dataclasses
-import pathlib
 import subprocess
+import time
 
-from coursekit.grading.autograde.limits import INTERRUPT_GRACE, Guard
+from coursekit.grading.autograde.limits import INTERRUPT_GRACE, die_with_parent
+
+KERNEL_START_SECONDS = 120
+MAX_MESSAGE_BYTES = 4 * 2**20
+_QUEUED_MESSAGES = 32
+# After a cell's reply, its last outputs may take this long to arrive.
+_OUTPUT_GRACE = 2.0
 
 _WHY = {
     "memory": "it used more than the {memory_mb} MB memory cap",
     "time": "it ran past the {timeout:g} s time limit and did not stop when interrupted",
     "died": "the kernel died (the code ended or crashed the Python process, e.g. os._exit)",
+    "budget": "the submission ran past its {submission_seconds:g} s time budget",
+    "output": "it sent the grader more than {stream_mb} MB",
+    "protocol": "the grading process in its sandbox sent something it should not",
+    "ended": "the grading process in its sandbox ended (was it killed?)",
 }
 
 
@@ -26,7 +40,9 @@ class Stop:
 
     Attributes:
         cell: the index of the cell that was running, or `None` if no cell ran.
-        reason: `"memory"`, `"time"`, `"died"` or `"error"`.
+        reason: `"memory"`, `"time"`, `"died"` or `"error"` from the worker;
+            `"budget"`, `"output"`, `"protocol"` or `"ended"` when the grader stopped
+            the whole sandbox (see `_WHY`).
         detail: for `"error"`, what went wrong.
     """
 
@@ -36,9 +52,16 @@ class Stop:
 
     def describe(self, notebook, limits):
         """One sentence for feedback, naming the cell by number and first line."""
+        from coursekit.grading.autograde.protocol import MAX_STREAM_BYTES
+
+        values = dict(
+            dataclasses.asdict(limits),
+            submission_seconds=limits.submission_seconds,
+            stream_mb=MAX_STREAM_BYTES >> 20,
+        )
+        why = _WHY[self.reason].format(**values) if self.reason in _WHY else self.detail
         if self.cell is None:
-            return f"the notebook could not be run: {self.detail}"
-        why = _WHY.get(self.reason, self.detail).format(**dataclasses.asdict(limits))
+            return f"the notebook could not be run: {self.detail or why}"
         return f"the kernel was stopped in {cell_name(notebook, self.cell)}: {why}"
 
 
@@ -58,62 +81,140 @@ def cell_name(notebook, index, first_line=True):
     return f"cell {number}" + (f" (`{first}`)" if first and first_line else "")
 
 
-def execute(notebook, cwd, limits, env, private_dir):
-    """Runs every code cell of `notebook` in place, recording outputs.
+class Kernel:
+    """A kernel started in `folders.work`, its sockets in `folders.private`.
 
     Args:
-        notebook: an nbformat notebook; its outputs are replaced.
-        cwd: the kernel's working folder.
-        limits: the `Limits` (per-cell time, memory cap).
-        env: the kernel's environment variables.
-        private_dir: a folder only this run uses, for the kernel's sockets.
+        folders: the session's `protocol.Folders`.
+        environment: the kernel's environment variables.
+    """
+
+    def __init__(self, folders, environment):
+        import zmq
+        from jupyter_client.manager import KernelManager
+
+        self._context = zmq.Context()
+        # Set before any socket exists, so every socket of the client gets them.
+        self._context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        self._context.setsockopt(zmq.RCVHWM, _QUEUED_MESSAGES)
+        self.manager = KernelManager(kernel_name="python3", transport="ipc")
+        self.manager.ip = f"{folders.private}/kernel"
+        self.manager.connection_file = f"{folders.private}/kernel.json"
+        self.manager.start_kernel(
+            cwd=folders.work,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
+        )
+        self.pid = self.manager.provisioner.process.pid
+        self.client = self.manager.client(context=self._context)
+        self.client.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=False)
+        self.client.wait_for_ready(timeout=KERNEL_START_SECONDS)
+
+    def alive(self):
+        return self.manager.is_alive()
+
+    def run(self, source, timeout, on_error):
+        """Runs one cell; calls `on_error(ename, evalue)` for each error it shows.
+
+        Returns:
+            `None`, or `"died"` when the kernel is gone.
+        """
+        message_id = self.client.execute(source, store_history=True, allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        replied, idle, interrupted = None, False, False
+        while not (replied and idle):
+            if not self.alive():
+                return "died"
+            now = time.monotonic()
+            if replied and now > replied + _OUTPUT_GRACE:
+                break
+            if not replied and not interrupted and now > deadline:
+                self.manager.interrupt_kernel()
+                interrupted = True
+            idle = self._read_outputs(message_id, on_error) or idle
+            if not replied and self._replied(message_id):
+                replied = time.monotonic()
+        return None
+
+    def shut_down(self):
+        import contextlib
+
+        with contextlib.suppress(Exception):
+            self.client.stop_channels()
+        with contextlib.suppress(Exception):
+            self.manager.kill_kernel()
+        with contextlib.suppress(Exception):
+            self.manager.cleanup_resources()
+        self._context.destroy(linger=0)
+
+    def _read_outputs(self, message_id, on_error):
+        """Drops the outputs waiting on iopub, except errors; True once the cell is idle."""
+        idle = False
+        if not self.client.iopub_channel.socket.poll(50):
+            return False
+        for message in _waiting(self.client.iopub_channel):
+            if message.get("parent_header", {}).get("msg_id") != message_id:
+                continue
+            kind, content = message.get("msg_type"), message.get("content", {})
+            if kind == "error":
+                on_error(str(content.get("ename", "")), str(content.get("evalue", "")))
+            elif kind == "status" and content.get("execution_state") == "idle":
+                idle = True
+        return idle
+
+    def _replied(self, message_id):
+        for message in _waiting(self.client.shell_channel):
+            if message.get("parent_header", {}).get("msg_id") == message_id:
+                return True
+        return False
+
+
+def _waiting(channel):
+    """The messages waiting on a channel, without blocking."""
+    import queue
+
+    while True:
+        try:
+            yield channel.get_msg(timeout=0)
+        except queue.Empty:
+            return
+
+
+def run_cells(kernel, cells, limits, guard, send, after_cell):
+    """Runs `(index, source, exercise)` cells in `kernel`, reporting as it goes.
+
+    Args:
+        kernel: a started `Kernel`.
+        cells: the session's cells.
+        limits: the `Limits`.
+        guard: the `Guard` watching every process of the submission.
+        send: sends an event to the grader.
+        after_cell: called with `(index, exercise)` after each cell that ran.
 
     Returns:
         A `Stop` if the run ended early, else `None`.
     """
-    from nbclient import NotebookClient
+    from coursekit.grading.autograde import protocol
 
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    client = NotebookClient(
-        notebook,
-        timeout=limits.timeout,
-        kernel_name="python3",
-        allow_errors=True,
-        interrupt_on_timeout=True,
-        resources={"metadata": {"path": str(cwd)}},
-    )
-    # Kernels started at the same moment can race for the same TCP port; local
-    # sockets in a private folder cannot collide.
-    client.create_kernel_manager()
-    client.km.transport = "ipc"
-    client.km.ip = str(pathlib.Path(private_dir) / "kernel")
-    stop = None
-    try:
-        # The kernel's own start-up chatter is of no use in a grade report.
-        with (
-            client.setup_kernel(env=env, stderr=subprocess.DEVNULL),
-            Guard(client.km.provisioner.pid, limits.memory_mb) as guard,
-        ):
-            stop = _run_cells(client, notebook, guard, limits)
-    except Exception as error:  # the kernel did not start, or did not shut down cleanly
-        stop = stop or Stop(None, "error", f"{type(error).__name__}: {error}")
-    return stop
-
-
-def _run_cells(client, notebook, guard, limits):
-    from nbclient.exceptions import DeadKernelError
-
-    for index, cell in enumerate(notebook.cells):
+    for index, source, exercise in cells:
+        send(protocol.CellStarted(index))
         guard.set_deadline(limits.timeout + INTERRUPT_GRACE)
+
+        def on_error(ename, evalue, index=index):
+            send(protocol.CellError(index, ename, evalue))
+
         try:
-            client.execute_cell(cell, index)
-        except DeadKernelError:
-            return Stop(index, guard.reason or "died")
+            died = kernel.run(source, limits.timeout, on_error)
         except Exception as error:
             guard.kill("error")
             return Stop(index, "error", f"{type(error).__name__}: {error}")
         finally:
             guard.set_deadline(None)
+        if died or guard.reason:
+            return Stop(index, guard.reason or "died")
+        after_cell(index, exercise)
+        if guard.reason:
+            return Stop(index, guard.reason)
     return None

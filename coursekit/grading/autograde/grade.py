@@ -2,33 +2,34 @@
 
 For each submission:
 
-1. `submission`: every check cell is replaced by the instructor's hand-in cell (also
-   where a student edited, emptied or deleted it); it only saves the student's
-   function (`protocol.hand_in`).
-2. `execution`: the notebook runs top to bottom in its own kernel with
+1. `submission`: the file is read (a regular file of a sane size only) and every
+   check cell is replaced by the instructor's hand-in cell (also where a student
+   edited, emptied or deleted it); it only saves the student's function
+   (`protocol.hand_in`).
+2. `sandbox`: a worker starts in the submission's own sandbox (`worker`), and
+   `session` sends it the notebook's cells.
+3. `execution`: the notebook runs top to bottom in a fresh kernel with
    `COURSEKIT_GRADING=1`, a per-cell time limit and a memory cap (`limits`).
-3. `checker`: each saved function is tested in a fresh process (`evaluator`) under
-   the same limits, and the verdict is computed in the grader from plain-data
-   answers, so code in the notebook cannot change a score.
-4. `outputs`: the CSV, the JSON and one feedback file per student.
+4. `checker`: each handed-in function is tested as soon as its hand-in cell ran, in
+   a fresh process inside the same sandbox, and the verdict is computed here from
+   plain-data answers, so code in the notebook cannot change a score.
+5. `batch`: each result is recorded (`store`) the moment it is known, and the CSV,
+   the JSON and one feedback file per student are regenerated from the records
+   (`outputs`).
 
-Written answers are listed for hand grading. A broken submission never stops the
-batch; its feedback says what went wrong.
+Written answers are listed for hand grading. A broken or hostile submission never
+stops the batch; its feedback says what went wrong.
 """
 
-import concurrent.futures
-import contextlib
 import dataclasses
-import multiprocessing
 import os
 import pathlib
-import tempfile
 
-from coursekit.grading.autograde import outputs, protocol, submission
-from coursekit.grading.autograde.checker import check_hand_in
-from coursekit.grading.autograde.execution import cell_name, execute
-from coursekit.grading.autograde.hidden import NO_HIDDEN_TESTS, HiddenTests
-from coursekit.grading.autograde.limits import Limits
+from coursekit.grading.autograde import protocol, sandbox, submission
+from coursekit.grading.autograde.execution import cell_name
+from coursekit.grading.autograde.hidden import NO_HIDDEN_TESTS
+from coursekit.grading.autograde.limits import DEFAULT_NOTEBOOK_MB, Limits
+from coursekit.grading.autograde.session import converse
 from coursekit.grading.status import Status
 
 
@@ -96,67 +97,104 @@ class SubmissionResult:
 def collect_submissions(inputs):
     """Lists `(student, path)` for submitted files and folders, in a stable order.
 
-    A folder is searched for `.ipynb` files at any depth. A file directly in it is
-    named after its stem (`alice.ipynb` -> `alice`); a file in a sub-folder after
-    that sub-folder (`alice/01_convolution_arithmetic.ipynb` -> `alice`).
+    A folder is searched for `.ipynb` files at any depth (symbolic links to folders
+    are not followed). A file directly in it is named after its stem (`alice.ipynb`
+    -> `alice`); a file in a sub-folder after that sub-folder
+    (`alice/01_convolution_arithmetic.ipynb` -> `alice`). Anything named `.ipynb` is
+    listed, a link or a pipe too: grading it says why it is refused.
     """
     found = []
     for item in map(pathlib.Path, inputs):
         if not item.is_dir():
             found.append((item.stem, item))
             continue
-        for path in sorted(item.rglob("*.ipynb")):
+        listed = []
+        for folder, folders, names in os.walk(item):
+            folders[:] = [name for name in folders if name != ".ipynb_checkpoints"]
+            entries = names + [
+                name for name in folders if os.path.islink(os.path.join(folder, name))
+            ]
+            listed += [pathlib.Path(folder, name) for name in entries if name.endswith(".ipynb")]
+        for path in sorted(listed):
             relative = path.relative_to(item)
-            if ".ipynb_checkpoints" in relative.parts:
-                continue
             found.append((relative.parts[0] if len(relative.parts) > 1 else path.stem, path))
     return found
 
 
-def grade_submission(path, limits=None, profile="fast", student=None, hidden=NO_HIDDEN_TESTS):
-    """Executes one submission in a fresh kernel and scores each exercise.
+def grade_submission(
+    path,
+    limits=None,
+    profile="fast",
+    student=None,
+    hidden=NO_HIDDEN_TESTS,
+    isolation=None,
+    max_mb=DEFAULT_NOTEBOOK_MB,
+):
+    """Executes one submission in a fresh kernel, in its own sandbox, and scores it.
 
     Args:
         path: the submitted `.ipynb` file.
-        limits: the per-cell time limit and memory cap (default: `Limits()`).
+        limits: the `Limits` (default: `Limits()`).
         profile: the coursekit profile the notebook runs with.
         student: the name in the results (default: the file's stem).
         hidden: the `HiddenTests` to add (default: none).
+        isolation: the `sandbox.Isolation` (default: `sandbox.detect()`).
+        max_mb: the largest notebook file read, in megabytes.
 
     Returns:
         A `SubmissionResult`; it never raises for a broken submission.
     """
+    path = pathlib.Path(path)
+    try:
+        data = submission.read_submission(path, max_mb)
+    except submission.RefusedSubmissionError as error:
+        return SubmissionResult(path, student or path.stem, None, error=str(error))
+    return grade_notebook(path, data, limits, profile, student, hidden, isolation)
+
+
+def grade_notebook(
+    path, data, limits=None, profile="fast", student=None, hidden=NO_HIDDEN_TESTS, isolation=None
+):
+    """`grade_submission` for the bytes `data` already read from `path`."""
     import nbformat
 
-    path = pathlib.Path(path)
     student = student or path.stem
     limits = limits or Limits()
+    isolation = isolation or sandbox.detect()
     try:
-        notebook = nbformat.read(path, as_version=4)
+        notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
         notebook.cells  # noqa: B018 - a JSON file without cells is not a notebook
     except Exception as error:
-        return SubmissionResult(path, student, None, error=f"not a readable notebook ({error})")
+        reason = protocol.scrub(f"{type(error).__name__}: {error}", 120)
+        return SubmissionResult(path, student, None, error=f"not a readable notebook ({reason})")
     name = submission.notebook_name(notebook, path)
     graded = hidden.exercises_for(name) if name else []
     if not graded:
         return SubmissionResult(
             path, student, name, error="no coursekit exercises found in this notebook"
         )
-    env = dict(os.environ, COURSEKIT_GRADING="1", COURSEKIT_PROFILE=profile, MPLBACKEND="Agg")
-    with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as folder:
-        checks = submission.restore_check_cells(notebook, graded, folder)
-        stop = execute(notebook, path.parent, limits, env, folder)
-        stopped = stop.describe(notebook, limits) if stop else ""
-        scores = []
-        for exercise in graded:
-            position = submission.position(notebook, checks.get(exercise.id))
-            reached = stop is None or (stop.cell is not None and stop.cell > position)
-            if exercise.kind == "code" and not reached and not _handed_in(folder, exercise):
-                message = (f"Not graded: {stopped}.",)
-                scores.append(ExerciseScore.of(exercise, 0, Status.NOT_RUN, message))
-                continue
-            run = _Run(notebook, folder, limits, path.parent, env, hidden)
-            scores.append(_score(exercise, position, run))
+    run = sandbox.Run(isolation, limits, profile)
+    submission.clear_outputs(notebook)
+    checks = submission.restore_check_cells(notebook, graded, run.folders.private)
+    files = {f"{run.folders.work}/{name}.ipynb": data, **sandbox.seed_files(run.folders)}
+    session = protocol.Session(
+        submission.code_cells(notebook, checks),
+        limits,
+        run.environment,
+        run.folders,
+        files,
+        sandboxed=bool(isolation.bwrap),
+    )
+    with run:
+        transcript = converse(run, session, {e.id: e for e in graded}, hidden, limits)
+    submission.record_errors(notebook, transcript.errors)
+    stop = transcript.stop
+    stopped = stop.describe(notebook, limits) if stop else ""
+    scores = []
+    for exercise in graded:
+        position = submission.position(notebook, checks.get(exercise.id))
+        reached = stop is None or (stop.cell is not None and stop.cell > position)
+        scores.append(_score(exercise, position, notebook, transcript, reached, stopped))
     return SubmissionResult(
         path, student, name, tuple(scores), stopped, submission.notes(notebook, limits)
     )
@@ -172,51 +210,58 @@ def grade(
     feedback=None,
     json_out=None,
     log=print,
+    regrade=False,
+    force=False,
+    max_mb=DEFAULT_NOTEBOOK_MB,
+    isolation=None,
 ):
     """Grades submitted notebooks and writes the CSV, the JSON and the feedback files.
+
+    Each submission's result is recorded as soon as it is known, and the outputs are
+    regenerated from the records; a run that stopped half-way (interrupted, killed)
+    continues where it was when run again. See `coursekit.grading.autograde.batch`.
 
     Args:
         submissions: notebook files and folders of them (see `collect_submissions`).
         out: the CSV file to write (one row per student).
-        limits: the per-cell time limit and memory cap (default: `Limits()`).
+        limits: the `Limits` (default: `Limits()`).
         profile: the coursekit profile notebooks run with.
-        jobs: how many submissions are graded at once, each in its own process.
+        jobs: how many submissions are graded at once, each in its own sandbox.
         hidden_tests: a hidden-tests file (see `coursekit.grading.autograde.hidden`), or
             `None`.
         feedback: the folder for one Markdown file per student
             (default: `feedback/` next to `out`).
         json_out: the JSON file with every check's messages (default: `out` with `.json`).
         log: where progress lines go (`print` by default).
+        regrade: grade again the submissions already recorded with the same settings.
+        force: overwrite values typed over the grader's columns of an existing CSV.
+        max_mb: the largest notebook file read, in megabytes.
+        isolation: the `sandbox.Isolation` (default: `sandbox.detect()`).
 
     Returns:
         The list of `SubmissionResult`s, in the order `collect_submissions` lists them.
+
+    Raises:
+        ValueError: for unusable options or output paths, before anything is graded.
     """
-    if jobs < 1:
-        raise ValueError(f"jobs must be at least 1. Received: jobs={jobs}")
-    limits = limits or Limits()
-    hidden = NO_HIDDEN_TESTS if hidden_tests is None else HiddenTests.load(hidden_tests)
-    found = collect_submissions(submissions)
-    tasks = [(path, limits, profile, student, hidden) for student, path in found]
-    with contextlib.ExitStack() as stack:
-        if jobs == 1 or len(tasks) < 2:
-            graded = map(_grade_task, tasks)
-        else:
-            pool = stack.enter_context(
-                concurrent.futures.ProcessPoolExecutor(
-                    max_workers=jobs, mp_context=multiprocessing.get_context("spawn")
-                )
-            )
-            graded = pool.map(_grade_task, tasks)
-        results = []
-        for index, result in enumerate(graded, start=1):
-            results.append(result)
-            log(f"[{index}/{len(tasks)}] {summary_line(result)}")
-        out = pathlib.Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        outputs.write_csv(results, out)
-        outputs.write_json(results, json_out or out.with_suffix(".json"), limits, profile)
-        outputs.write_feedback(results, feedback or out.parent / "feedback")
-    return results
+    from coursekit.grading.autograde.batch import Batch
+
+    batch = Batch(
+        submissions,
+        out,
+        limits or Limits(),
+        profile,
+        jobs,
+        hidden_tests,
+        feedback,
+        json_out,
+        log,
+        regrade,
+        force,
+        max_mb,
+        isolation or sandbox.detect(),
+    )
+    return batch.run()
 
 
 def summary_line(result):
@@ -231,40 +276,18 @@ def summary_line(result):
     )
 
 
-def _grade_task(task):
-    path, limits, profile, student, hidden = task
-    try:
-        return grade_submission(path, limits, profile, student, hidden)
-    except Exception as error:  # a grader bug must not cost the rest of the batch
-        return SubmissionResult(
-            pathlib.Path(path), student, None, error=f"grading failed: {error!r}"
-        )
-
-
-@dataclasses.dataclass(frozen=True)
-class _Run:
-    """One submission's executed notebook and what scoring its exercises needs."""
-
-    notebook: object
-    folder: str
-    limits: Limits
-    cwd: pathlib.Path
-    env: dict
-    hidden: HiddenTests
-
-
-def _score(exercise, position, run):
+def _score(exercise, position, notebook, transcript, reached, stopped):
     if exercise.kind == "written":
         return ExerciseScore.of(exercise, None, Status.HAND_GRADED, ("Graded by hand.",))
-    if _handed_in(run.folder, exercise):
-        saved = protocol.hand_in_path(run.folder, exercise.id)
-        try:
-            result = check_hand_in(exercise, saved, run.limits, run.cwd, run.env, run.hidden)
-        except Exception as error:
-            message = (f"The check itself failed: {error!r}",)
-            return ExerciseScore.of(exercise, 0, Status.ERROR, message)
+    result = transcript.checks.get(exercise.id)
+    if isinstance(result, Exception):
+        message = (f"The check itself failed: {protocol.scrub(repr(result))}",)
+        return ExerciseScore.of(exercise, 0, Status.ERROR, message)
+    if result is not None:
         return ExerciseScore.of(exercise, result.score, result.status, tuple(result.messages))
-    message = _missing_hand_in(exercise, run.notebook, position)
+    if not reached:
+        return ExerciseScore.of(exercise, 0, Status.NOT_RUN, (f"Not graded: {stopped}.",))
+    message = _missing_hand_in(exercise, notebook, position)
     return ExerciseScore.of(exercise, 0, Status.FAILED, (message,))
 
 
@@ -289,7 +312,3 @@ def _missing_hand_in(exercise, notebook, position):
     if errors:
         return f"The check cell failed: {errors[0]['ename']}: {errors[0]['evalue']}".strip()
     return "The check cell did not run."
-
-
-def _handed_in(folder, exercise):
-    return protocol.hand_in_path(folder, exercise.id).exists()
