@@ -1,8 +1,6 @@
 """max_pool2d_with_argmax and max_unpool2d compute what the pooling exercises ask for,
 so a student's function built on them must not pass those exercises."""
 
-import pytest
-
 from coursekit import grading, scratch
 from coursekit.grading import run_check
 
@@ -18,13 +16,6 @@ def test_max_pool2d_built_on_the_argmax_version_does_not_pass():
     assert not run_check(_exercise_id("max_pool2d"), max_pool2d).passed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the tripwire traps names that extend the target (max_pool2d_backward_...); "
-    "max_pool2d_with_argmax followed by max_unpool2d routes the gradient under other "
-    "names. The fix belongs to coursekit/grading (an exercise naming further functions "
-    "to trap).",
-)
 def test_max_pool2d_backward_built_on_unpooling_does_not_pass():
     def max_pool2d_backward(grad_output, x, pool_size, strides=None, padding="valid"):
         _, indices = scratch.max_pool2d_with_argmax(x, pool_size, strides, padding)

@@ -69,6 +69,10 @@ class Exercise:
             arguments and returns plain data describing what it built (see `Case`);
             `None` calls the function directly. `coding` sets it on the cases that
             `cases` and `fuzz` return.
+        shortcuts: names of other course functions that do the exercise's work for
+            the student (beyond the reference and its `<target>_...` variants, which
+            are always trapped); calling one while graded fails like calling the
+            reference.
 
     Raises:
         ValueError: for a malformed id, points that are not a positive int, an
@@ -84,6 +88,7 @@ class Exercise:
     compare: Callable | None = None
     fuzz: Callable | None = None
     probe: Callable | None = None
+    shortcuts: tuple = ()
 
     def __post_init__(self):
         if not isinstance(self.id, str) or not _ID.match(self.id):
@@ -128,7 +133,16 @@ class Exercise:
 
 
 def coding(
-    exercise_id, title, points, reference, cases, hints=(), compare=None, fuzz=None, probe=None
+    exercise_id,
+    title,
+    points,
+    reference,
+    cases,
+    hints=(),
+    compare=None,
+    fuzz=None,
+    probe=None,
+    shortcuts=(),
 ):
     """Declares an autograded exercise: the student re-implements `reference`.
 
@@ -154,7 +168,16 @@ def coding(
         cases = _probing(cases, probe)
         fuzz = _probing(fuzz, probe) if fuzz is not None else None
     return Exercise(
-        exercise_id, title, points, reference, cases, tuple(hints), compare, fuzz, probe
+        exercise_id,
+        title,
+        points,
+        reference,
+        cases,
+        tuple(hints),
+        compare,
+        fuzz,
+        probe,
+        tuple(shortcuts),
     )
 
 

@@ -51,7 +51,8 @@ def trap_targets(exercise):
     `<target>_...`: the course's other definitions of the same computation, such as
     `conv2d_loops` beside `conv2d` or `max_pool2d_with_argmax` beside `max_pool2d`. A
     right solution never calls a course function whose name extends its own, so
-    trapping them costs nothing.
+    trapping them costs nothing. Functions named in the exercise's `shortcuts` are
+    trapped too (`max_unpool2d` routes max pooling's gradient under another name).
 
     Returns:
         A sorted list of `(module, qualified name)` pairs.
@@ -63,7 +64,8 @@ def trap_targets(exercise):
         if not name.startswith("coursekit.") or name.startswith("coursekit.grading"):
             continue
         for attribute, function in list(vars(module).items()):
-            if attribute != exercise.target and not attribute.startswith(f"{exercise.target}_"):
+            named = attribute == exercise.target or attribute in exercise.shortcuts
+            if not named and not attribute.startswith(f"{exercise.target}_"):
                 continue
             if _trappable(function) and function.__module__.startswith("coursekit."):
                 found.add((function.__module__, function.__qualname__))

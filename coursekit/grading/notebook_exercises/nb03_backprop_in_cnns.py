@@ -239,6 +239,8 @@ MAX_POOL2D_BACKWARD = coding(
     reference=max_pool2d_backward,
     cases=_max_pool_backward_cases,
     fuzz=_max_pool_backward_fuzz,
+    # Pooling with switches and unpooling (notebook 08) route the gradient in two calls.
+    shortcuts=("max_unpool2d",),
     hints=(
         Hint(
             "A cell that is the maximum of several overlapping windows receives the sum "
