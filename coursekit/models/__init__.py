@@ -2,9 +2,9 @@
 on every Keras backend.
 
 The classic architectures, from LeNet-5 to DenseNet, and the blocks they are made of
-(`vgg_block`, `inception_module`, `residual_block`, `dense_block`) import Keras only
-when a builder runs, so the exercise registry, which names some of them as references,
-stays light. The detection and segmentation models import Keras with their modules:
+(`vgg_block`, `inception_module`, `residual_block`, `dense_block`), and the
+ImageNet-pretrained `imagenet_backbone`, import Keras only when a builder runs, so the
+exercise registry, which names some of them as references, stays light. The detection and segmentation models import Keras with their modules:
 their names are loaded on first use (`coursekit.models.unet`, or `from coursekit.models
 import detection`).
 """
@@ -22,6 +22,7 @@ from coursekit.models.classic import (
 from coursekit.models.dense import dense_block, densenet, transition
 from coursekit.models.inception import googlenet, inception_module
 from coursekit.models.inspection import build_without_weights, compare_probes, probe
+from coursekit.models.pretrained import imagenet_backbone
 from coursekit.models.residual import cifar_resnet, plain_block, residual_block, resnet
 
 # Names defined by modules that import Keras, and the module of each.
@@ -60,6 +61,7 @@ __all__ = [
     "encode_targets",
     "fcn",
     "googlenet",
+    "imagenet_backbone",
     "inception_module",
     "lenet5",
     "local_response_normalization",
