@@ -5,6 +5,7 @@ import pathlib
 import urllib.error
 
 import keras
+import numpy as np
 import pytest
 from keras.src.utils import file_utils
 
@@ -61,3 +62,28 @@ def test_notebook_06_does_not_try_the_network_in_the_fast_profile(offline):
     imagenet_or_none = _notebook_function("imagenet_or_none")
     assert imagenet_or_none(get_profile("fast")) is None
     assert not offline
+
+
+@pytest.fixture
+def cached_weights(offline, tmp_path):
+    """Random MobileNetV2 weights in Keras's (empty, offline) cache, named as ImageNet's."""
+    import h5py
+    from keras.src.legacy.saving.legacy_h5_format import save_weights_to_hdf5_group
+
+    cache = tmp_path / "keras" / "models"
+    keras.utils.set_random_seed(0)
+    model = keras.applications.MobileNetV2(
+        input_shape=(32, 32, 3), include_top=False, weights=None, pooling="avg"
+    )
+    cache.mkdir(parents=True)
+    with h5py.File(cache / models.pretrained.WEIGHTS_FILE, "w") as file:
+        save_weights_to_hdf5_group(file, model)
+    return model.get_weights()
+
+
+def test_imagenet_backbone_loads_the_cached_weights_without_downloading(cached_weights, offline):
+    backbone = models.imagenet_backbone((32, 32, 3))
+    assert backbone.output.shape == (None, 1280)
+    assert not offline
+    for loaded, saved in zip(backbone.get_weights(), cached_weights, strict=True):
+        np.testing.assert_array_equal(loaded, saved)
