@@ -36,7 +36,6 @@ import coursekit
 profile = coursekit.setup(seed=0)
 
 # %%
-import functools
 import math
 
 import keras
@@ -802,6 +801,17 @@ def imagenet_or_none(profile, input_shape=(32, 32, 3)):
         return None
 
 
+def make_mobilenet(input_shape=(32, 32, 3)):
+    """MobileNetV2 with random weights, and BN momentum 0.9 as in `make_backbone`."""
+    model = keras.applications.MobileNetV2(
+        input_shape=input_shape, include_top=False, weights=None, pooling="avg"
+    )
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.momentum = 0.9
+    return model
+
+
 def as_imagenet_images(images):
     """16x16 grey digits as 32x32 RGB scaled to [-1, 1], MobileNetV2's input."""
     larger = images.repeat(2, axis=1).repeat(2, axis=2).repeat(3, axis=3)
@@ -816,13 +826,6 @@ if imagenet is None:
 else:
     source_name = "MobileNetV2 pretrained on ImageNet"
     target_images = (as_imagenet_images(x_target), as_imagenet_images(x_target_test))
-    make_mobilenet = functools.partial(
-        keras.applications.MobileNetV2,
-        input_shape=imagenet.input_shape[1:],
-        include_top=False,
-        weights=None,
-        pooling="avg",
-    )
     transfer_curves = compare_transfer(imagenet, make_mobilenet, ("Conv_1",), target_images)
 
 figure, axis = plt.subplots(figsize=(6, 3))
