@@ -107,13 +107,19 @@ def test_wrong_answers_get_the_recorded_messages():
 
 def _course_words(record):
     """The recorded messages without the text of errors raised by other libraries (NumPy
-    words its errors as it likes, and may change them in any release); the error's type
-    and the student's line stay."""
+    words its errors as it likes, and may change them in any release), and with decimals
+    to 4 significant digits (a Keras block's float32 outputs round differently on each
+    backend); the error's type and the student's line stay."""
     foreign = re.compile(r"(raised [\w.]+): .*?(?= \(in `|\.$)", re.S)
+    decimal = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?")
+
+    def words(message):
+        message = foreign.sub(r"\1: ...", message)
+        return decimal.sub(lambda number: f"{float(number[0]):.4g}", message)
+
     return {
         exercise_id: {
-            answer: [foreign.sub(r"\1: ...", message) for message in messages]
-            for answer, messages in answers.items()
+            answer: [words(message) for message in messages] for answer, messages in answers.items()
         }
         for exercise_id, answers in record.items()
     }

@@ -35,6 +35,14 @@ def keras_transpose(x, kernel, bias, strides, padding, output_padding):
         return error
 
 
+ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
+ACCEPTED_OFF_TENSORFLOW = (
+    f"Keras on {keras.backend.backend()} computes a transposed convolution that no "
+    "convolution maps back (e.g. 'same', an even kernel, no output padding); Keras on "
+    "TensorFlow refuses it, and so does coursekit"
+)
+
+
 def output_paddings(strides, choice):
     """None (Keras's default sizes) or the largest output padding each stride allows."""
     if choice == "default":
@@ -54,13 +62,19 @@ def test_matches_keras_conv2d_transpose(x_shape, kernel_hw, strides, padding, ex
         with pytest.raises(ValueError, match="No convolution"):
             conv2d_transpose(x, kernel, bias, strides, padding, output_padding)
         return
-    got = conv2d_transpose(
-        x, kernel, bias, strides=strides, padding=padding, output_padding=output_padding
-    )
+    try:
+        got = conv2d_transpose(
+            x, kernel, bias, strides=strides, padding=padding, output_padding=output_padding
+        )
+    except ValueError as error:
+        if ON_TENSORFLOW or "No convolution" not in str(error):
+            raise
+        pytest.skip(ACCEPTED_OFF_TENSORFLOW)
     assert got.shape == expected.shape and got.dtype == np.float64
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.skipif(not ON_TENSORFLOW, reason=ACCEPTED_OFF_TENSORFLOW)
 def test_some_layers_keras_refuses_are_refused_too():
     # 'same' with an even kernel and output_padding=0 has no matching convolution.
     x, kernel = np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 1))
