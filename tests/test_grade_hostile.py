@@ -8,21 +8,13 @@ looks at one of them. `good` is the control: it must keep full marks.
 
 import csv
 import json
-import pathlib
 
 import nbformat
 import pytest
 
 from coursekit import cli
-from coursekit.grading import get_exercise
+from tests.submissions import SOLUTIONS, check_cell, code, every_solution, solution, write
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-SOLUTION = ROOT / "notebooks" / "solutions" / "01_convolution_arithmetic.ipynb"
-IMPORTS = (
-    "import numpy as np\n"
-    "from coursekit import arithmetic, check\n"
-    "from coursekit.scratch.windows import padding_amounts"
-)
 TIMEOUT, MEMORY_MB = 5, 600
 HIDDEN_TESTS = """
 from coursekit.grading import Case, hidden_cases
@@ -34,47 +26,13 @@ def large_inputs():
 """
 
 
-def _solutions():
-    notebook = nbformat.read(SOLUTION, as_version=4)
-    found = {}
-    for cell in notebook.cells:
-        tag = cell.metadata.get("coursekit", {})
-        if tag.get("role") == "solution":
-            found[tag["exercise"]] = cell.source
-    return found
-
-
-SOLUTIONS = _solutions()
-
-
-def code(source):
-    return nbformat.v4.new_code_cell(source)
-
-
-def check_cell(exercise_id, source=None):
-    """A check cell as the student notebook has it (tagged), or as a student left it."""
-    target = get_exercise(exercise_id).target
-    cell = code(source if source is not None else f'check("{exercise_id}", {target})')
-    cell.metadata["coursekit"] = {"exercise": exercise_id, "role": "check"}
-    return cell
-
-
-def solution(exercise_id, wrong=None):
-    """The solution cell of an exercise, optionally with one line changed."""
-    source = SOLUTIONS[exercise_id]
-    if wrong is not None:
-        assert wrong[0] in source
-        source = source.replace(*wrong)
-    return code(source)
-
-
 TRUE_DIVISION = ("// strides + 1", "/ strides + 1")
 NO_BIAS = ("* channels + 1", "* channels")
 NO_JUMP = ("* jump\n", "\n")
 
 
 def submissions():
-    every = [solution(key) for key in ("01.1", "01.2", "01.3", "01.5")]
+    every = every_solution()
     patches = code(
         "import numpy.testing\n"
         "import coursekit\n"
@@ -193,11 +151,7 @@ def batch(tmp_path_factory):
     inbox = folder / "submissions"
     inbox.mkdir()
     for name, cells in submissions().items():
-        notebook = nbformat.v4.new_notebook(
-            cells=[code(IMPORTS), *cells],
-            metadata={"coursekit": {"notebook": "01_convolution_arithmetic"}},
-        )
-        nbformat.write(notebook, inbox / f"{name}.ipynb")
+        write(inbox, name, cells)
     (inbox / "broken.ipynb").write_text("{ not json")
     nbformat.write(nbformat.v4.new_notebook(), inbox / "empty.ipynb")
     hidden = folder / "hidden_tests.py"
