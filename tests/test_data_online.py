@@ -140,7 +140,7 @@ def test_load_cifar10_fixed_disjoint_splits_from_the_cache(cache, monkeypatch, c
 def test_validation_split_is_stratified():
     labels = np.repeat(np.arange(10), 50)
     images = np.arange(500).reshape(500, 1, 1, 1)
-    dataset = online._fixed_splits(
+    dataset = online.fixed_splits(
         images, labels, images, labels, CIFAR_NAMES, max_train_samples=None
     )
     assert np.bincount(dataset.y_val).tolist() == [5] * 10

@@ -70,7 +70,7 @@ def load_cifar10(*, download=True, max_train_samples=None):
         DataUnavailableError: if the archive is not cached and cannot be downloaded.
     """
     arrays = read_cifar10(fetch(CIFAR10, download=download))
-    return _fixed_splits(*arrays, max_train_samples=max_train_samples)
+    return fixed_splits(*arrays, max_train_samples=max_train_samples)
 
 
 def load_imagenette(image_size=160, *, download=True, max_train_samples=None):
@@ -103,7 +103,7 @@ def load_imagenette(image_size=160, *, download=True, max_train_samples=None):
         with atomic_write(decoded) as file:
             np.savez(file, *arrays)
     class_names = tuple(IMAGENETTE_CLASSES.values())
-    return _fixed_splits(*arrays, class_names, max_train_samples=max_train_samples)
+    return fixed_splits(*arrays, class_names, max_train_samples=max_train_samples)
 
 
 def read_cifar10(path):
@@ -196,9 +196,15 @@ def _read_decoded(path):
         return None
 
 
-def _fixed_splits(x_train, y_train, x_test, y_test, class_names, *, max_train_samples):
+def fixed_splits(x_train, y_train, x_test, y_test, class_names, *, max_train_samples, strata=None):
+    """Training, validation and test splits in float32 [0, 1], the same on every machine.
+
+    The validation images come out of the training split, stratified by `strata`
+    (by default the labels); `max_train_samples` caps the training split.
+    """
     rng = np.random.default_rng(SPLIT_SEED)
-    train, val = stratified_split(y_train, (VALIDATION_FRACTION,), rng)
+    strata = y_train if strata is None else strata
+    train, val = stratified_split(strata, (VALIDATION_FRACTION,), rng)
     test = rng.permutation(len(y_test))
     train = train[:max_train_samples]
 

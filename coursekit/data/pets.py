@@ -19,12 +19,12 @@ import tarfile
 import numpy as np
 
 from coursekit.data.download import RemoteFile, atomic_write, cache_dir, fetch
-from coursekit.data.embedded import SPLIT_SEED, Dataset, _image_size, stratified_split
+from coursekit.data.embedded import _image_size
+from coursekit.data.online import fixed_splits
 
 PETS_CLASSES = ("background", "pet", "border")
 # Trimap value -> class index in PETS_CLASSES.
 TRIMAP_CLASSES = {1: 1, 2: 0, 3: 2}
-VALIDATION_FRACTION = 0.1
 
 # Sizes and SHA-256 as pinned by TensorFlow Datasets
 # (tensorflow_datasets/datasets/oxford_iiit_pet/checksums.tsv), for the authors' archives.
@@ -77,7 +77,16 @@ def load_pets(image_size=128, *, download=True, max_train_samples=None):
         )
         with atomic_write(decoded) as file:
             np.savez(file, *arrays)
-    return _fixed_splits(*arrays, max_train_samples=max_train_samples)
+    x_trainval, y_trainval, breeds, x_test, y_test, _ = arrays
+    return fixed_splits(
+        x_trainval,
+        y_trainval,
+        x_test,
+        y_test,
+        PETS_CLASSES,
+        max_train_samples=max_train_samples,
+        strata=breeds,
+    )
 
 
 def read_pets(images_path, annotations_path, image_size):
@@ -185,23 +194,3 @@ def _read_decoded(path):
     except (OSError, ValueError, KeyError, EOFError):
         print(f"The cached {path} is unreadable; decoding the archives again.")
         return None
-
-
-def _fixed_splits(x_trainval, y_trainval, breeds, x_test, y_test, _, *, max_train_samples):
-    rng = np.random.default_rng(SPLIT_SEED)
-    train, val = stratified_split(breeds, (VALIDATION_FRACTION,), rng)
-    test = rng.permutation(len(y_test))
-    train = train[:max_train_samples]
-
-    def to_float(images, indices):
-        return images[indices].astype("float32") / 255.0
-
-    return Dataset(
-        to_float(x_trainval, train),
-        y_trainval[train],
-        to_float(x_trainval, val),
-        y_trainval[val],
-        to_float(x_test, test),
-        y_test[test],
-        class_names=PETS_CLASSES,
-    )
